@@ -1,0 +1,112 @@
+package dev.beacon.tls;
+
+import java.net.URI;
+import java.security.cert.CertificateParsingException;
+import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/**
+ * The identity a certificate carries, as a SPIFFE-style URI SAN:
+ * {@code spiffe://<trust-domain>/tenant/<tenant>/bridge/<id>},
+ * {@code spiffe://<trust-domain>/tenant/<tenant>/wrapper/<name>} or
+ * {@code spiffe://<trust-domain>/node/<node-id>}.
+ */
+public record Identity(String trustDomain, String tenant, Role role, String name) {
+
+    private static final Pattern SEGMENT = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");
+    private static final Pattern DOMAIN = Pattern.compile("[a-z0-9][a-z0-9.-]{0,252}");
+    private static final int URI_SAN = 6;
+
+    public Identity {
+        require(DOMAIN, trustDomain, "trust domain");
+        if (role == Role.NODE) {
+            if (tenant != null) throw new IllegalArgumentException("a node identity has no tenant");
+        } else {
+            require(SEGMENT, tenant, "tenant");
+        }
+        if (role == null) throw new IllegalArgumentException("role is required");
+        require(SEGMENT, name, "name");
+    }
+
+    public static Identity bridge(String trustDomain, String tenant, String id) {
+        return new Identity(trustDomain, tenant, Role.BRIDGE, id);
+    }
+
+    public static Identity wrapper(String trustDomain, String tenant, String name) {
+        return new Identity(trustDomain, tenant, Role.WRAPPER, name);
+    }
+
+    public static Identity node(String trustDomain, String id) {
+        return new Identity(trustDomain, null, Role.NODE, id);
+    }
+
+    /** Parses {@code spiffe://...}; throws IllegalArgumentException naming what is wrong. */
+    public static Identity parse(String uri) {
+        URI u;
+        try {
+            u = new URI(uri);
+        } catch (java.net.URISyntaxException e) {
+            throw new IllegalArgumentException("not a URI: " + uri);
+        }
+        if (!"spiffe".equals(u.getScheme()) || u.getHost() == null || u.getPath() == null) {
+            throw new IllegalArgumentException("not a spiffe:// identity: " + uri);
+        }
+        String[] p = u.getPath().substring(u.getPath().startsWith("/") ? 1 : 0).split("/", -1);
+        if (p.length == 2 && p[0].equals("node")) {
+            return node(u.getHost(), p[1]);
+        }
+        if (p.length == 4 && p[0].equals("tenant")) {
+            return switch (p[2]) {
+                case "bridge" -> bridge(u.getHost(), p[1], p[3]);
+                case "wrapper" -> wrapper(u.getHost(), p[1], p[3]);
+                default -> throw new IllegalArgumentException("unknown role '" + p[2] + "' in " + uri);
+            };
+        }
+        throw new IllegalArgumentException(
+                "expected /tenant/<tenant>/bridge/<id>, /tenant/<tenant>/wrapper/<name> or /node/<id> in " + uri);
+    }
+
+    /** The one spiffe:// URI SAN of a certificate, if it has exactly one that parses. */
+    public static Optional<Identity> of(X509Certificate cert) {
+        Collection<List<?>> sans;
+        try {
+            sans = cert.getSubjectAlternativeNames();
+        } catch (CertificateParsingException e) {
+            return Optional.empty();
+        }
+        if (sans == null) return Optional.empty();
+        List<Identity> found = new ArrayList<>();
+        for (List<?> san : sans) {
+            if (san.size() >= 2 && Integer.valueOf(URI_SAN).equals(san.get(0))
+                    && san.get(1) instanceof String s && s.startsWith("spiffe://")) {
+                try {
+                    found.add(parse(s));
+                } catch (IllegalArgumentException ignored) {
+                    return Optional.empty();
+                }
+            }
+        }
+        return found.size() == 1 ? Optional.of(found.get(0)) : Optional.empty();
+    }
+
+    public String uri() {
+        return role == Role.NODE
+                ? "spiffe://" + trustDomain + "/node/" + name
+                : "spiffe://" + trustDomain + "/tenant/" + tenant + "/" + role.label() + "/" + name;
+    }
+
+    @Override
+    public String toString() {
+        return uri();
+    }
+
+    private static void require(Pattern p, String v, String what) {
+        if (v == null || !p.matcher(v).matches()) {
+            throw new IllegalArgumentException("invalid " + what + ": '" + v + "'");
+        }
+    }
+}
