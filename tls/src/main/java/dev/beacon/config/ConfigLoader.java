@@ -98,9 +98,11 @@ public final class ConfigLoader {
             }
             put(tree, s.getKey(), s.getValue(), def);
         }
+        ObjectNode merged = ((ObjectNode) defaultTree).deepCopy();
+        overlay(merged, tree);
         T config;
         try {
-            config = YAML.readerForUpdating(defaults).readValue(tree);
+            config = YAML.treeToValue(merged, type);
         } catch (UnrecognizedPropertyException e) {
             throw new ConfigException(path(e), "unknown key");
         } catch (JsonMappingException e) {
@@ -139,6 +141,19 @@ public final class ConfigLoader {
             }
         } else {
             out.put(prefix, node);
+        }
+    }
+
+    /** Objects merge key by key; anything else replaces (a list in the file replaces the default list). */
+    private static void overlay(ObjectNode base, ObjectNode top) {
+        for (Iterator<Map.Entry<String, JsonNode>> it = top.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            JsonNode cur = base.get(e.getKey());
+            if (cur instanceof ObjectNode co && e.getValue() instanceof ObjectNode eo) {
+                overlay(co, eo);
+            } else {
+                base.set(e.getKey(), e.getValue());
+            }
         }
     }
 

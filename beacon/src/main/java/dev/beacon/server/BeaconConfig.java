@@ -1,0 +1,126 @@
+package dev.beacon.server;
+
+import dev.beacon.config.ConfigException;
+import dev.beacon.config.Validated;
+import dev.beacon.protocol.Protocol;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * The beacon node's configuration: YAML file, then {@code BEACON_*} environment variables, then {@code --set}.
+ * Every key is listed by {@code beacon.jar server --list-keys}.
+ */
+public class BeaconConfig implements Validated {
+
+    public Node node = new Node();
+    public Listen relay = new Listen("0.0.0.0", 8443);
+    public Listen admin = new Listen("0.0.0.0", 9090);
+    public Tls tls = new Tls();
+    public Limits limits = new Limits();
+    public Bridges bridges = new Bridges();
+    public Drain drain = new Drain();
+
+    public static class Node {
+        /** This node's id; empty means the name in the node certificate's identity. */
+        public String id = "";
+        /** Accept only identities of this SPIFFE trust domain; empty accepts any the CA signed. */
+        public String trustDomain = "";
+        /** Relay event-loop threads; 0 means one per core. */
+        public int ioThreads = 0;
+    }
+
+    public static class Listen {
+        public String host;
+        public int port;
+
+        public Listen() {
+        }
+
+        Listen(String host, int port) {
+            this.host = host;
+            this.port = port;
+        }
+    }
+
+    public static class Tls {
+        public String cert = "";
+        public String key = "";
+        public String ca = "";
+        /** How often the files are checked for rotation. */
+        public Duration reloadInterval = Duration.ofSeconds(10);
+    }
+
+    public static class Limits {
+        /** TLS handshake plus first frame must complete within this. */
+        public Duration handshakeTimeout = Duration.ofSeconds(10);
+        /** A spliced stream with no bytes either way for this long is closed. */
+        public Duration idleTimeout = Duration.ofMinutes(5);
+        /** How long a wrapper may wait for a free bridge data connection. */
+        public Duration streamSetupTimeout = Duration.ofSeconds(5);
+        public int maxStreamsPerIdentity = 256;
+        /** New connections per second per source IP (token bucket; burst is twice this). */
+        public int connectionsPerSecondPerSource = 100;
+        /** New connections per second per certificate identity (burst is twice this). */
+        public int connectionsPerSecondPerIdentity = 50;
+        public int maxFrameBytes = Protocol.DEFAULT_MAX_FRAME_BYTES;
+        /** Idle data connections kept per bridge; more are refused as overloaded. */
+        public int maxIdleDataConnectionsPerBridge = 64;
+    }
+
+    public static class Bridges {
+        /** Idle data connections the beacon asks each bridge to keep open to this node. */
+        public int poolSize = 4;
+        /** Heartbeat on control connections (and pings on idle data connections). */
+        public Duration heartbeatInterval = Duration.ofSeconds(15);
+    }
+
+    public static class Drain {
+        /** On SIGTERM, open streams get this long to finish. */
+        public Duration gracePeriod = Duration.ofSeconds(30);
+        /** Told to clients in DRAIN and draining errors: reconnect after this. */
+        public Duration reconnectHint = Duration.ofMillis(200);
+    }
+
+    @Override
+    public void validate() {
+        port("relay.port", relay.port);
+        port("admin.port", admin.port);
+        file("tls.cert", tls.cert);
+        file("tls.key", tls.key);
+        file("tls.ca", tls.ca);
+        positive("tls.reloadInterval", tls.reloadInterval);
+        positive("limits.handshakeTimeout", limits.handshakeTimeout);
+        positive("limits.idleTimeout", limits.idleTimeout);
+        positive("limits.streamSetupTimeout", limits.streamSetupTimeout);
+        atLeast("limits.maxStreamsPerIdentity", limits.maxStreamsPerIdentity, 1);
+        atLeast("limits.connectionsPerSecondPerSource", limits.connectionsPerSecondPerSource, 1);
+        atLeast("limits.connectionsPerSecondPerIdentity", limits.connectionsPerSecondPerIdentity, 1);
+        if (limits.maxFrameBytes < 256 || limits.maxFrameBytes > Protocol.DEFAULT_MAX_FRAME_BYTES) {
+            throw new ConfigException("limits.maxFrameBytes", "must be between 256 and " + Protocol.DEFAULT_MAX_FRAME_BYTES);
+        }
+        atLeast("bridges.poolSize", bridges.poolSize, 1);
+        atLeast("limits.maxIdleDataConnectionsPerBridge", limits.maxIdleDataConnectionsPerBridge, bridges.poolSize);
+        positive("bridges.heartbeatInterval", bridges.heartbeatInterval);
+        if (drain.gracePeriod == null || drain.gracePeriod.isNegative()) throw new ConfigException("drain.gracePeriod", "must be >= 0");
+        positive("drain.reconnectHint", drain.reconnectHint);
+        atLeast("node.ioThreads", node.ioThreads, 0);
+    }
+
+    static void port(String key, int p) {
+        if (p < 0 || p > 65535) throw new ConfigException(key, "must be a port number 0-65535 (0 picks a free one), got " + p);
+    }
+
+    static void file(String key, String path) {
+        if (path == null || path.isBlank()) throw new ConfigException(key, "is required");
+        if (!Files.isReadable(Path.of(path))) throw new ConfigException(key, "file not found or not readable: " + path);
+    }
+
+    static void positive(String key, Duration d) {
+        if (d == null || d.isZero() || d.isNegative()) throw new ConfigException(key, "must be a positive duration");
+    }
+
+    static void atLeast(String key, int v, int min) {
+        if (v < min) throw new ConfigException(key, "must be at least " + min + ", got " + v);
+    }
+}

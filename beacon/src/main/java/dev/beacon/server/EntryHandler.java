@@ -1,0 +1,358 @@
+package dev.beacon.server;
+
+import dev.beacon.protocol.ErrorCode;
+import dev.beacon.protocol.Frame;
+import dev.beacon.protocol.FrameType;
+import dev.beacon.protocol.Protocol;
+import dev.beacon.protocol.ProtocolException;
+import dev.beacon.splice.Splice;
+import dev.beacon.tls.Identity;
+import dev.beacon.tls.Role;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.DecoderException;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.ReferenceCountUtil;
+import java.security.cert.Certificate;
+import java.security.cert.X509Certificate;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A connection's life until it knows what it is: TLS handshake, identity from the certificate, first frame.
+ * Then it becomes a wrapper stream (spliced), a bridge control connection, or a pooled bridge data connection.
+ */
+final class EntryHandler extends ChannelInboundHandlerAdapter {
+    private final Relay relay;
+    private final String source;
+    private Identity identity;
+    private ScheduledFuture<?> firstFrameTimeout;
+    private boolean classified;
+
+    EntryHandler(Relay relay, String source) {
+        this.relay = relay;
+        this.source = source;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        // The handshake timeout lives in the SslHandler; this one also covers a client that never sends a frame.
+        firstFrameTimeout = ctx.executor().schedule(() -> {
+            if (identity == null) return;
+            relay.refuse(ctx, who(), new ProtocolException(ErrorCode.TIMEOUT,
+                    "no first frame within " + relay.config.limits.handshakeTimeout.toMillis() + " ms"));
+        }, relay.config.limits.handshakeTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        ctx.fireChannelActive();
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof SslHandshakeCompletionEvent e) {
+            if (!e.isSuccess()) {
+                String reason = Refusals.handshakeReason(e.cause());
+                relay.metrics.handshakeFailed(reason);
+                Relay.LOG.info("handshake failed source={} reason={} detail=\"{}\"", Relay.remote(ctx.channel()), reason,
+                        Refusals.messages(e.cause()));
+                ctx.close();
+                return;
+            }
+            identity = peerIdentity(ctx);
+            if (identity == null) {
+                relay.metrics.handshakeFailed("no_identity");
+                relay.refuse(ctx, "?", new ProtocolException(ErrorCode.FORBIDDEN,
+                        "the client certificate carries no valid spiffe:// identity"));
+                return;
+            }
+            String td = relay.config.node.trustDomain;
+            if (!td.isEmpty() && !td.equals(identity.trustDomain())) {
+                relay.refuse(ctx, who(), new ProtocolException(ErrorCode.FORBIDDEN,
+                        "identity is not in this beacon's trust domain '" + td + "'"));
+                return;
+            }
+            if (!relay.perIdentity.tryAcquire(identity.uri())) {
+                relay.refuse(ctx, who(), Relay.overloaded("connection rate limit for this identity ("
+                        + relay.config.limits.connectionsPerSecondPerIdentity + "/s)", 1000));
+            }
+            return;
+        }
+        ctx.fireUserEventTriggered(evt);
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (!(msg instanceof Frame f)) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        if (classified || identity == null) {
+            relay.refuse(ctx, who(), new ProtocolException(ErrorCode.PROTOCOL_ERROR, f.type() + " is not allowed here"));
+            return;
+        }
+        classified = true;
+        if (firstFrameTimeout != null) firstFrameTimeout.cancel(false);
+        try {
+            switch (f.type()) {
+                case CONNECT -> connect(ctx, f);
+                case REGISTER -> register(ctx, f);
+                case ATTACH -> attach(ctx, f);
+                default -> throw new ProtocolException(ErrorCode.PROTOCOL_ERROR,
+                        "expected CONNECT, REGISTER or ATTACH as the first frame, got " + f.type());
+            }
+        } catch (ProtocolException e) {
+            if (e.code != ErrorCode.PROTOCOL_ERROR) relay.metrics.streamFailed(e.wireCode);
+            relay.refuse(ctx, who(), e);
+        }
+    }
+
+    // ---- wrapper ----
+
+    private void connect(ChannelHandlerContext ctx, Frame f) {
+        if (identity.role() != Role.WRAPPER) {
+            throw new ProtocolException(ErrorCode.FORBIDDEN, "only a wrapper certificate may CONNECT (this is a "
+                    + identity.role().label() + ")");
+        }
+        int version = Protocol.negotiate(f);
+        String tenant = f.text("tenant");
+        if (tenant != null && !tenant.equals(identity.tenant())) {
+            throw new ProtocolException(ErrorCode.FORBIDDEN, "tenant '" + identity.tenant()
+                    + "' may not reach bridges of tenant '" + tenant + "'");
+        }
+        String bridgeId = f.text("bridge");
+        if (bridgeId == null || bridgeId.isEmpty()) throw new ProtocolException(ErrorCode.PROTOCOL_ERROR, "CONNECT needs a \"bridge\"");
+        if (relay.draining) {
+            throw new ProtocolException(ErrorCode.DRAINING, ErrorCode.DRAINING.wire(), "node " + relay.nodeId + " is draining",
+                    relay.config.drain.reconnectHint.toMillis());
+        }
+        String who = identity.uri();
+        if (!relay.streamCounts.acquire(who)) {
+            throw Relay.overloaded("this identity already has " + relay.config.limits.maxStreamsPerIdentity + " open streams", 1000);
+        }
+        relay.metrics.connections("wrapper").incrementAndGet();
+        Channel wrapper = ctx.channel();
+        AtomicBoolean released = new AtomicBoolean();
+        Runnable release = () -> {
+            if (released.compareAndSet(false, true)) {
+                relay.streamCounts.release(who);
+                relay.metrics.connections("wrapper").decrementAndGet();
+            }
+        };
+        wrapper.closeFuture().addListener(x -> release.run());
+        long started = System.nanoTime();
+        Registry.Key key = new Registry.Key(identity.tenant(), bridgeId);
+        Registry.Waiter[] self = new Registry.Waiter[1];
+        self[0] = new Registry.Waiter(wrapper,
+                data -> splice(wrapper, data, key, version, started),
+                e -> wrapper.eventLoop().execute(() -> {
+                    relay.metrics.streamFailed(e.wireCode);
+                    relay.refuse(wrapper.pipeline().context(this), who, e);
+                }));
+        wrapper.closeFuture().addListener(x -> relay.registry.cancel(key, self[0]));
+        relay.registry.claim(key, self[0]);
+    }
+
+    /** Pairs a waiting wrapper with a bridge data connection. Runs on any thread. */
+    private void splice(Channel wrapper, Channel data, Registry.Key key, int version, long started) {
+        String streamId = Long.toHexString(System.nanoTime()) + Integer.toHexString(wrapper.hashCode());
+        Splice splice = Splice.between(wrapper, data,
+                n -> {
+                    relay.metrics.wrapperToBridgeBytes.increment(n);
+                },
+                relay.metrics.bridgeToWrapperBytes::increment,
+                (aToB, bToA, cause) -> {
+                    relay.activeStreams.decrementAndGet();
+                    relay.metrics.streamsClosed.increment();
+                    if (cause != null) relay.metrics.streamFailed("broken");
+                    Relay.LOG.debug("stream ended id={} bridge={} wrapper_to_bridge={} bridge_to_wrapper={}", streamId, key, aToB, bToA);
+                });
+        relay.activeStreams.incrementAndGet();
+        relay.metrics.streamsOpened.increment();
+        long idleMs = relay.config.limits.idleTimeout.toMillis();
+        // Order matters: the STREAM frame must reach the data connection before any stream byte does.
+        data.eventLoop().execute(() -> {
+            PooledData pd = data.pipeline().get(PooledData.class);
+            if (pd != null) pd.claimed = true;
+            data.writeAndFlush(Frame.of(FrameType.STREAM).put("stream", streamId).put("version", version)
+                    .put("wrapper", identity.uri()).put("source", source));
+            removeIfPresent(data, "frames", "encoder", "pooled", "ping");
+            data.pipeline().addLast("idle", new IdleStateHandler(0, 0, idleMs, TimeUnit.MILLISECONDS));
+            data.pipeline().addLast("idle-close", IdleClose.INSTANCE);
+            splice.install(data, splice.handlerForB());
+        });
+        wrapper.eventLoop().execute(() -> {
+            wrapper.writeAndFlush(Frame.of(FrameType.CONNECTED).put("version", version).put("stream", streamId).put("node", relay.nodeId));
+            wrapper.pipeline().remove("encoder");
+            wrapper.pipeline().addLast("idle", new IdleStateHandler(0, 0, idleMs, TimeUnit.MILLISECONDS));
+            wrapper.pipeline().addLast("idle-close", IdleClose.INSTANCE);
+            if (relay.tap != null) wrapper.pipeline().addLast("tap", new Tap(relay.tap));
+            wrapper.pipeline().remove(this);
+            splice.install(wrapper, splice.handlerForA());
+            // Bytes the wrapper sent right behind CONNECT are in the decoder: removing it hands them to the splice.
+            wrapper.pipeline().remove("frames");
+            relay.metrics.streamSetup.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
+            Relay.LOG.debug("stream opened id={} wrapper={} bridge={}", streamId, identity, key);
+        });
+    }
+
+    // ---- bridge ----
+
+    private void register(ChannelHandlerContext ctx, Frame f) {
+        Registry.Key key = bridgeKey("REGISTER");
+        int version = Protocol.negotiate(f);
+        if (relay.draining) {
+            throw new ProtocolException(ErrorCode.DRAINING, ErrorCode.DRAINING.wire(), "node " + relay.nodeId + " is draining",
+                    relay.config.drain.reconnectHint.toMillis());
+        }
+        Channel ch = ctx.channel();
+        relay.registry.register(key, ch, version);
+        AtomicInteger gauge = relay.metrics.connections("bridge_control");
+        gauge.incrementAndGet();
+        ch.closeFuture().addListener(x -> {
+            gauge.decrementAndGet();
+            relay.registry.unregister(key, ch);
+            Relay.LOG.info("bridge control connection closed bridge={} source={}", identity, source);
+        });
+        long hb = relay.config.bridges.heartbeatInterval.toMillis();
+        ctx.pipeline().addBefore("entry", "idle", new IdleStateHandler(hb * 3, 0, 0, TimeUnit.MILLISECONDS));
+        ctx.pipeline().replace(this, "control", new Control(identity));
+        ch.writeAndFlush(Frame.of(FrameType.REGISTERED).put("version", version).put("node", relay.nodeId)
+                .put("pool", relay.config.bridges.poolSize).put("heartbeat_ms", hb));
+        Relay.LOG.info("bridge registered bridge={} source={} version={}", identity, source, version);
+    }
+
+    private void attach(ChannelHandlerContext ctx, Frame f) {
+        Registry.Key key = bridgeKey("ATTACH");
+        Protocol.negotiate(f);
+        if (relay.draining) {
+            throw new ProtocolException(ErrorCode.DRAINING, ErrorCode.DRAINING.wire(), "node " + relay.nodeId + " is draining",
+                    relay.config.drain.reconnectHint.toMillis());
+        }
+        Channel ch = ctx.channel();
+        AtomicInteger gauge = relay.metrics.connections("bridge_data");
+        gauge.incrementAndGet();
+        ch.closeFuture().addListener(x -> {
+            gauge.decrementAndGet();
+            relay.registry.detach(key, ch);
+        });
+        long hb = relay.config.bridges.heartbeatInterval.toMillis();
+        ctx.pipeline().addBefore("entry", "ping", new IdleStateHandler(0, hb, 0, TimeUnit.MILLISECONDS));
+        ctx.pipeline().replace(this, "pooled", new PooledData(identity));
+        relay.registry.attach(key, ch);
+    }
+
+    private Registry.Key bridgeKey(String what) {
+        if (identity.role() != Role.BRIDGE) {
+            throw new ProtocolException(ErrorCode.FORBIDDEN, "only a bridge certificate may " + what + " (this is a "
+                    + identity.role().label() + ")");
+        }
+        return new Registry.Key(identity.tenant(), identity.name());
+    }
+
+    // ---- common ----
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        Throwable c = cause instanceof DecoderException && cause.getCause() != null ? cause.getCause() : cause;
+        if (c instanceof ProtocolException pe) {
+            relay.refuse(ctx, who(), pe);
+        } else if (identity == null) {
+            ctx.close(); // the handshake event reports and counts it
+        } else {
+            Relay.LOG.info("connection error peer={} source={} detail=\"{}\"", who(), source, Refusals.messages(c));
+            ctx.close();
+        }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        if (firstFrameTimeout != null) firstFrameTimeout.cancel(false);
+        ctx.fireChannelInactive();
+    }
+
+    private String who() {
+        return identity == null ? "?" : identity.uri();
+    }
+
+    private static Identity peerIdentity(ChannelHandlerContext ctx) {
+        try {
+            Certificate[] certs = ctx.pipeline().get(SslHandler.class).engine().getSession().getPeerCertificates();
+            return certs.length > 0 && certs[0] instanceof X509Certificate x ? Identity.of(x).orElse(null) : null;
+        } catch (javax.net.ssl.SSLPeerUnverifiedException e) {
+            return null;
+        }
+    }
+
+    private static void removeIfPresent(Channel ch, String... names) {
+        for (String n : names) {
+            if (ch.pipeline().get(n) != null) ch.pipeline().remove(n);
+        }
+    }
+
+    /** The bridge's control connection after REGISTER: heartbeats both ways. */
+    final class Control extends ChannelInboundHandlerAdapter {
+        private final Identity bridge;
+
+        Control(Identity bridge) {
+            this.bridge = bridge;
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (!(msg instanceof Frame f)) {
+                ReferenceCountUtil.release(msg);
+                return;
+            }
+            switch (f.type()) {
+                case PING -> ctx.writeAndFlush(Frame.of(FrameType.PONG).put("seq", f.number("seq", 0)));
+                case PONG -> { }
+                default -> relay.refuse(ctx, bridge.uri(), new ProtocolException(ErrorCode.PROTOCOL_ERROR,
+                        f.type() + " is not allowed on a control connection"));
+            }
+        }
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+            if (evt instanceof IdleStateEvent) {
+                Relay.LOG.info("bridge control connection silent for 3 heartbeats, closing bridge={} source={}", bridge, source);
+                ctx.close();
+            }
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            EntryHandler.this.exceptionCaught(ctx, cause);
+        }
+    }
+
+    /** A pooled data connection waiting for a stream: pinged so NATs and load balancers keep it open. */
+    final class PooledData extends ChannelInboundHandlerAdapter {
+        private final Identity bridge;
+        volatile boolean claimed;
+
+        PooledData(Identity bridge) {
+            this.bridge = bridge;
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            ReferenceCountUtil.release(msg);
+            relay.refuse(ctx, bridge.uri(), new ProtocolException(ErrorCode.PROTOCOL_ERROR,
+                    "a bridge sends nothing on a data connection before STREAM"));
+        }
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+            if (evt instanceof IdleStateEvent && !claimed) ctx.writeAndFlush(Frame.of(FrameType.PING));
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            EntryHandler.this.exceptionCaught(ctx, cause);
+        }
+    }
+}

@@ -1,0 +1,233 @@
+package dev.beacon.server;
+
+import dev.beacon.protocol.ErrorCode;
+import dev.beacon.protocol.Frame;
+import dev.beacon.protocol.FrameType;
+import dev.beacon.protocol.ProtocolException;
+import io.netty.channel.Channel;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * Which bridges are connected to this node, and each one's warm pool of idle data connections. Wrappers that
+ * arrive when the pool is empty wait (bounded by the stream setup timeout) while the bridge is asked for more.
+ */
+final class Registry {
+
+    record Key(String tenant, String bridgeId) {
+        @Override
+        public String toString() {
+            return tenant + "/" + bridgeId;
+        }
+    }
+
+    /** A wrapper waiting for a data connection. Exactly one of the callbacks runs, on any thread. */
+    static final class Waiter {
+        final Channel wrapper;
+        final Consumer<Channel> onData;
+        final Consumer<ProtocolException> onFail;
+        ScheduledFuture<?> timeout;
+
+        Waiter(Channel wrapper, Consumer<Channel> onData, Consumer<ProtocolException> onFail) {
+            this.wrapper = wrapper;
+            this.onData = onData;
+            this.onFail = onFail;
+        }
+    }
+
+    static final class Bridge {
+        final Key key;
+        final List<Channel> controls = new ArrayList<>();
+        final ArrayDeque<Channel> idle = new ArrayDeque<>();
+        final ArrayDeque<Waiter> waiting = new ArrayDeque<>();
+        final Instant since = Instant.now();
+        int version;
+
+        Bridge(Key key) {
+            this.key = key;
+        }
+    }
+
+    private final Map<Key, Bridge> bridges = new ConcurrentHashMap<>();
+    private final int maxIdle;
+    private final long setupTimeoutMs;
+
+    Registry(int maxIdle, long setupTimeoutMs) {
+        this.maxIdle = maxIdle;
+        this.setupTimeoutMs = setupTimeoutMs;
+    }
+
+    void register(Key key, Channel control, int version) {
+        Bridge b = bridges.computeIfAbsent(key, Bridge::new);
+        synchronized (b) {
+            b.controls.add(control);
+            b.version = version;
+        }
+    }
+
+    /** Removes a control connection; the last one takes the bridge's idle pool and waiting wrappers with it. */
+    void unregister(Key key, Channel control) {
+        Bridge b = bridges.get(key);
+        if (b == null) return;
+        List<Channel> toClose = new ArrayList<>();
+        List<Waiter> toFail = new ArrayList<>();
+        synchronized (b) {
+            b.controls.remove(control);
+            if (!b.controls.isEmpty()) return;
+            bridges.remove(key, b);
+            toClose.addAll(b.idle);
+            b.idle.clear();
+            toFail.addAll(b.waiting);
+            b.waiting.clear();
+        }
+        toClose.forEach(Channel::close);
+        for (Waiter w : toFail) fail(w, new ProtocolException(ErrorCode.UNKNOWN_BRIDGE, "bridge " + key + " disconnected"));
+    }
+
+    /** Offers a data connection: it goes to a waiting wrapper at once, or into the pool. */
+    void attach(Key key, Channel data) {
+        Bridge b = bridges.get(key);
+        if (b == null) {
+            throw new ProtocolException(ErrorCode.UNKNOWN_BRIDGE,
+                    "bridge " + key + " has no control connection to this node; REGISTER before ATTACH");
+        }
+        Waiter w;
+        synchronized (b) {
+            w = pollLive(b);
+            if (w == null) {
+                if (b.idle.size() >= maxIdle) {
+                    throw new ProtocolException(ErrorCode.OVERLOADED, ErrorCode.OVERLOADED.wire(),
+                            "bridge " + key + " already has " + maxIdle + " idle data connections here", 1000);
+                }
+                b.idle.addLast(data);
+                return;
+            }
+        }
+        if (w.timeout != null) w.timeout.cancel(false);
+        w.onData.accept(data);
+    }
+
+    void detach(Key key, Channel data) {
+        Bridge b = bridges.get(key);
+        if (b == null) return;
+        synchronized (b) {
+            b.idle.remove(data);
+        }
+    }
+
+    /**
+     * Finds a data connection for a wrapper: from the pool now, or later when the bridge attaches one.
+     * @throws ProtocolException UNKNOWN_BRIDGE when the bridge is not connected here
+     */
+    void claim(Key key, Waiter w) {
+        Bridge b = bridges.get(key);
+        if (b == null) {
+            throw new ProtocolException(ErrorCode.UNKNOWN_BRIDGE, "no bridge '" + key.bridgeId()
+                    + "' is connected for tenant '" + key.tenant() + "'");
+        }
+        Channel data = null;
+        Channel control = null;
+        int want;
+        synchronized (b) {
+            while (!b.idle.isEmpty() && data == null) {
+                Channel c = b.idle.pollFirst();
+                if (c.isActive()) data = c;
+            }
+            if (data == null) {
+                b.waiting.addLast(w);
+                want = b.waiting.size();
+                control = b.controls.isEmpty() ? null : b.controls.get(want % b.controls.size());
+                w.timeout = w.wrapper.eventLoop().schedule(() -> timeout(b, w), setupTimeoutMs, TimeUnit.MILLISECONDS);
+            } else {
+                want = 0;
+            }
+        }
+        if (data != null) {
+            w.onData.accept(data);
+        } else if (control != null) {
+            control.writeAndFlush(Frame.of(FrameType.WANT).put("count", 1));
+        }
+    }
+
+    /** A waiting wrapper went away. */
+    void cancel(Key key, Waiter w) {
+        Bridge b = bridges.get(key);
+        if (b == null) return;
+        synchronized (b) {
+            b.waiting.remove(w);
+        }
+        if (w.timeout != null) w.timeout.cancel(false);
+    }
+
+    private void timeout(Bridge b, Waiter w) {
+        boolean removed;
+        synchronized (b) {
+            removed = b.waiting.remove(w);
+        }
+        if (removed) {
+            fail(w, new ProtocolException(ErrorCode.OVERLOADED, ErrorCode.OVERLOADED.wire(),
+                    "bridge " + b.key + " offered no data connection within " + setupTimeoutMs + " ms", 1000));
+        }
+    }
+
+    private static Waiter pollLive(Bridge b) {
+        for (Iterator<Waiter> it = b.waiting.iterator(); it.hasNext(); ) {
+            Waiter w = it.next();
+            it.remove();
+            if (w.wrapper.isActive()) return w;
+            if (w.timeout != null) w.timeout.cancel(false);
+        }
+        return null;
+    }
+
+    private static void fail(Waiter w, ProtocolException e) {
+        if (w.timeout != null) w.timeout.cancel(false);
+        w.onFail.accept(e);
+    }
+
+    /** All control connections, for DRAIN. */
+    List<Channel> controls() {
+        List<Channel> out = new ArrayList<>();
+        for (Bridge b : bridges.values()) {
+            synchronized (b) {
+                out.addAll(b.controls);
+            }
+        }
+        return out;
+    }
+
+    int registeredCount() {
+        return bridges.size();
+    }
+
+    int idleCount() {
+        int n = 0;
+        for (Bridge b : bridges.values()) {
+            synchronized (b) {
+                n += b.idle.size();
+            }
+        }
+        return n;
+    }
+
+    /** Snapshot for the admin endpoint: bridge -> since, version, control connections, idle pool. */
+    List<Map<String, Object>> describe() {
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (Bridge b : bridges.values()) {
+            synchronized (b) {
+                out.add(Map.of("tenant", b.key.tenant(), "bridge", b.key.bridgeId(), "since", b.since.toString(),
+                        "version", b.version, "control_connections", b.controls.size(), "idle_data_connections", b.idle.size(),
+                        "waiting_wrappers", b.waiting.size()));
+            }
+        }
+        return out;
+    }
+}

@@ -1,0 +1,130 @@
+package dev.beacon.server;
+
+import dev.beacon.protocol.ErrorCode;
+import dev.beacon.protocol.Frame;
+import dev.beacon.protocol.FrameCodec;
+import dev.beacon.protocol.FrameType;
+import dev.beacon.protocol.ProtocolException;
+import dev.beacon.splice.Transport;
+import dev.beacon.tls.ReloadingTls;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import java.net.InetSocketAddress;
+import java.util.EnumSet;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The relay listener: one mTLS port for wrappers and bridges. */
+public final class Relay {
+    static final Logger LOG = LoggerFactory.getLogger("beacon.relay");
+
+    final BeaconConfig config;
+    final String nodeId;
+    final ReloadingTls tls;
+    final Registry registry;
+    final RelayMetrics metrics;
+    final RateLimiter perSource;
+    final RateLimiter perIdentity;
+    final StreamCounts streamCounts;
+    final ChannelGroup all = new DefaultChannelGroup("relay", GlobalEventExecutor.INSTANCE);
+    final AtomicInteger activeStreams;
+    volatile boolean draining;
+    /** Test hook: sees every relayed chunk, wrapper to bridge, before it is forwarded. Null in production. */
+    volatile Consumer<io.netty.buffer.ByteBuf> tap;
+
+    private final EventLoopGroup group;
+    private Channel server;
+
+    Relay(BeaconConfig config, String nodeId, ReloadingTls tls, io.micrometer.core.instrument.MeterRegistry meters) {
+        this.config = config;
+        this.nodeId = nodeId;
+        this.tls = tls;
+        this.registry = new Registry(config.limits.maxIdleDataConnectionsPerBridge, config.limits.streamSetupTimeout.toMillis());
+        this.metrics = new RelayMetrics(meters, registry);
+        this.activeStreams = metrics.activeStreams;
+        this.perSource = new RateLimiter(config.limits.connectionsPerSecondPerSource);
+        this.perIdentity = new RateLimiter(config.limits.connectionsPerSecondPerIdentity);
+        this.streamCounts = new StreamCounts(config.limits.maxStreamsPerIdentity);
+        int threads = config.node.ioThreads > 0 ? config.node.ioThreads : Runtime.getRuntime().availableProcessors();
+        this.group = Transport.group(threads, "relay");
+    }
+
+    InetSocketAddress start() throws InterruptedException {
+        ServerBootstrap b = Transport.configure(new ServerBootstrap())
+                .group(group)
+                .channel(Transport.serverChannel())
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        accept(ch);
+                    }
+                });
+        server = b.bind(config.relay.host, config.relay.port).sync().channel();
+        return (InetSocketAddress) server.localAddress();
+    }
+
+    private void accept(SocketChannel ch) {
+        String source = ch.remoteAddress().getAddress().getHostAddress();
+        if (draining) {
+            ch.close();
+            return;
+        }
+        if (!perSource.tryAcquire(source)) {
+            metrics.handshakeFailed("rate_limited");
+            LOG.warn("refused source={} reason=rate_limited limit={}/s", source, config.limits.connectionsPerSecondPerSource);
+            ch.close();
+            return;
+        }
+        all.add(ch);
+        SslHandler ssl = tls.context().newHandler(ch.alloc());
+        ssl.setHandshakeTimeoutMillis(config.limits.handshakeTimeout.toMillis());
+        ch.pipeline()
+                .addLast("tls", ssl)
+                .addLast("frames", new FrameCodec.Decoder(config.limits.maxFrameBytes, EnumSet.of(FrameType.CONNECT)))
+                .addLast("encoder", new FrameCodec.Encoder())
+                .addLast("entry", new EntryHandler(this, source));
+    }
+
+    /** Sends an ERROR frame and closes; one log line; counted by code. */
+    void refuse(ChannelHandlerContext ctx, String who, ProtocolException e) {
+        metrics.errorSent(e.wireCode);
+        LOG.info("refused peer={} source={} code={} reason=\"{}\"", who, remote(ctx.channel()), e.wireCode, Frame.error(e).text("message"));
+        if (ctx.channel().isActive()) {
+            ctx.writeAndFlush(Frame.error(e)).addListener(ChannelFutureListener.CLOSE);
+        }
+    }
+
+    static String remote(Channel ch) {
+        return ch.remoteAddress() instanceof InetSocketAddress a ? a.getAddress().getHostAddress() + ":" + a.getPort() : "?";
+    }
+
+    /** Stops taking new connections and streams, and tells bridges to go elsewhere. */
+    void beginDrain() {
+        draining = true;
+        if (server != null) server.close().syncUninterruptibly();
+        long hint = config.drain.reconnectHint.toMillis();
+        Frame drain = Frame.of(FrameType.DRAIN).put("reconnect_in_ms", hint).put("try_for_ms", config.drain.gracePeriod.toMillis());
+        for (Channel c : registry.controls()) c.writeAndFlush(drain);
+    }
+
+    void stop() {
+        if (server != null) server.close().syncUninterruptibly();
+        all.close().awaitUninterruptibly();
+        group.shutdownGracefully(0, 2, java.util.concurrent.TimeUnit.SECONDS).awaitUninterruptibly(5_000);
+    }
+
+    static ProtocolException overloaded(String msg, long retryMs) {
+        return new ProtocolException(ErrorCode.OVERLOADED, ErrorCode.OVERLOADED.wire(), msg, retryMs);
+    }
+}

@@ -1,0 +1,68 @@
+package dev.beacon.server;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** The relay's metrics, named after the events (a dashboard should read like a sentence). */
+final class RelayMetrics {
+    private final MeterRegistry registry;
+    private final Map<String, AtomicInteger> connections = new ConcurrentHashMap<>();
+    private final Map<String, Counter> handshakeFailures = new ConcurrentHashMap<>();
+    private final Map<String, Counter> errorsSent = new ConcurrentHashMap<>();
+    private final Map<String, Counter> streamsFailed = new ConcurrentHashMap<>();
+    final Counter streamsOpened;
+    final Counter streamsClosed;
+    final Counter wrapperToBridgeBytes;
+    final Counter bridgeToWrapperBytes;
+    final Timer streamSetup;
+    final AtomicInteger activeStreams = new AtomicInteger();
+
+    RelayMetrics(MeterRegistry registry, Registry bridges) {
+        this.registry = registry;
+        for (String role : new String[] {"wrapper", "bridge_control", "bridge_data"}) connections(role);
+        streamsOpened = Counter.builder("beacon_streams_opened_total").description("Wrapper streams spliced to a bridge").register(registry);
+        streamsClosed = Counter.builder("beacon_streams_closed_total").description("Spliced streams that ended").register(registry);
+        wrapperToBridgeBytes = Counter.builder("beacon_relayed_bytes_total").tag("direction", "wrapper_to_bridge")
+                .description("Bytes relayed (ciphertext of the inner TLS)").register(registry);
+        bridgeToWrapperBytes = Counter.builder("beacon_relayed_bytes_total").tag("direction", "bridge_to_wrapper")
+                .description("Bytes relayed (ciphertext of the inner TLS)").register(registry);
+        streamSetup = Timer.builder("beacon_stream_setup_seconds")
+                .description("From a wrapper's CONNECT to CONNECTED (includes waiting for a bridge data connection)")
+                .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(10))
+                .register(registry);
+        Gauge.builder("beacon_streams_active", activeStreams, AtomicInteger::get).description("Spliced streams open now").register(registry);
+        Gauge.builder("beacon_bridges_registered", bridges, Registry::registeredCount).description("Bridges with a control connection").register(registry);
+        Gauge.builder("beacon_bridge_idle_data_connections", bridges, Registry::idleCount).description("Warm data connections waiting for a stream").register(registry);
+    }
+
+    AtomicInteger connections(String role) {
+        return connections.computeIfAbsent(role, r -> {
+            AtomicInteger n = new AtomicInteger();
+            Gauge.builder("beacon_connections", n, AtomicInteger::get).tag("role", r)
+                    .description("Open connections by role").register(registry);
+            return n;
+        });
+    }
+
+    void handshakeFailed(String reason) {
+        handshakeFailures.computeIfAbsent(reason, r -> Counter.builder("beacon_handshake_failures_total").tag("reason", r)
+                .description("Connections refused before or during the TLS handshake").register(registry)).increment();
+    }
+
+    void errorSent(String code) {
+        errorsSent.computeIfAbsent(code, c -> Counter.builder("beacon_errors_sent_total").tag("code", c)
+                .description("ERROR frames sent, by code (streams refused, protocol violations)").register(registry)).increment();
+    }
+
+    /** A wrapper stream that was refused (reason = error code) or broke after splicing (reason = "broken"). */
+    void streamFailed(String reason) {
+        streamsFailed.computeIfAbsent(reason, c -> Counter.builder("beacon_streams_failed_total").tag("reason", c)
+                .description("Wrapper streams refused or broken, by reason").register(registry)).increment();
+    }
+}

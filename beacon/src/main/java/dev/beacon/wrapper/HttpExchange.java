@@ -1,0 +1,94 @@
+package dev.beacon.wrapper;
+
+import java.io.BufferedInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+
+/** One HTTP/1.1 request and its response over a stream ({@code Connection: close}). Enough for the Vault API. */
+public final class HttpExchange {
+
+    public record Response(int status, String reason, Map<String, String> headers, byte[] body) {
+        public String bodyText() {
+            return new String(body, StandardCharsets.UTF_8);
+        }
+    }
+
+    private HttpExchange() {
+    }
+
+    public static Response send(WrapperStream stream, String method, String path, Map<String, String> headers, byte[] body)
+            throws IOException {
+        StringBuilder sb = new StringBuilder();
+        sb.append(method).append(' ').append(path).append(" HTTP/1.1\r\n");
+        Map<String, String> h = new LinkedHashMap<>();
+        h.put("Host", "bridge");
+        h.put("User-Agent", "beacon-wrapper/" + dev.beacon.protocol.Protocol.VERSION);
+        h.put("Connection", "close");
+        if (body != null) h.put("Content-Length", Integer.toString(body.length));
+        if (headers != null) h.putAll(headers);
+        h.forEach((k, v) -> sb.append(k).append(": ").append(v).append("\r\n"));
+        sb.append("\r\n");
+        OutputStream out = stream.out();
+        out.write(sb.toString().getBytes(StandardCharsets.ISO_8859_1));
+        if (body != null) out.write(body);
+        out.flush();
+        return read(new BufferedInputStream(stream.in()));
+    }
+
+    static Response read(InputStream in) throws IOException {
+        String status = line(in);
+        if (status == null) throw new IOException("the stream closed before an HTTP response arrived");
+        String[] parts = status.split(" ", 3);
+        if (parts.length < 2 || !parts[0].startsWith("HTTP/")) throw new IOException("not an HTTP response: " + status);
+        int code = Integer.parseInt(parts[1]);
+        Map<String, String> headers = new LinkedHashMap<>();
+        for (String l; (l = line(in)) != null && !l.isEmpty(); ) {
+            int c = l.indexOf(':');
+            if (c > 0) headers.put(l.substring(0, c).trim().toLowerCase(Locale.ROOT), l.substring(c + 1).trim());
+        }
+        byte[] body;
+        if ("chunked".equalsIgnoreCase(headers.getOrDefault("transfer-encoding", ""))) {
+            ByteArrayOutputStream bo = new ByteArrayOutputStream();
+            while (true) {
+                String size = line(in);
+                if (size == null) throw new IOException("stream closed inside a chunked body");
+                int n = Integer.parseInt(size.split(";")[0].trim(), 16);
+                if (n == 0) {
+                    while (true) {
+                        String t = line(in);
+                        if (t == null || t.isEmpty()) break;
+                    }
+                    break;
+                }
+                bo.write(in.readNBytes(n));
+                line(in);
+            }
+            body = bo.toByteArray();
+        } else if (headers.containsKey("content-length")) {
+            int n = Integer.parseInt(headers.get("content-length"));
+            body = in.readNBytes(n);
+            if (body.length < n) throw new IOException("stream closed after " + body.length + " of " + n + " body bytes");
+        } else {
+            body = in.readAllBytes();
+        }
+        return new Response(code, parts.length > 2 ? parts[2] : "", headers, body);
+    }
+
+    private static String line(InputStream in) throws IOException {
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        int c;
+        while ((c = in.read()) >= 0) {
+            if (c == '\n') break;
+            if (c != '\r') b.write(c);
+            if (b.size() > 64 * 1024) throw new IOException("HTTP header line too long");
+        }
+        if (c < 0 && b.size() == 0) return null;
+        return b.toString(StandardCharsets.ISO_8859_1);
+    }
+}

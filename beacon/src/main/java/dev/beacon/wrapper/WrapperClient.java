@@ -1,0 +1,169 @@
+package dev.beacon.wrapper;
+
+import dev.beacon.protocol.Backoff;
+import dev.beacon.protocol.ErrorCode;
+import dev.beacon.protocol.Frame;
+import dev.beacon.protocol.FrameCodec;
+import dev.beacon.protocol.FrameType;
+import dev.beacon.protocol.Protocol;
+import dev.beacon.protocol.ProtocolException;
+import dev.beacon.tls.Identity;
+import dev.beacon.tls.JdkTls;
+import dev.beacon.tls.Role;
+import dev.beacon.tls.TlsMaterial;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocket;
+
+/**
+ * The reference wrapper-side client: dials a beacon over mTLS, asks for a bridge, and runs inner TLS to the
+ * bridge through the relayed stream. Retries what the protocol marks retryable (draining, overloaded, unknown
+ * bridge while it reconnects) and connection failures, across the beacon addresses, until {@code retryFor}.
+ */
+public final class WrapperClient {
+
+    public static final class Options {
+        /** host:port of beacon nodes (or one load-balanced address). */
+        public List<String> beacons = new ArrayList<>();
+        /** Outer TLS: certificate from the beacon's CA, trust in the beacon's CA. */
+        public TlsMaterial outer;
+        /** Inner TLS: certificate from the company CA, trust in the company CA. */
+        public TlsMaterial inner;
+        public Duration connectTimeout = Duration.ofSeconds(5);
+        public Duration readTimeout = Duration.ofSeconds(30);
+        /** How long to keep retrying retryable failures; zero means one attempt. */
+        public Duration retryFor = Duration.ofSeconds(10);
+        /** Check the beacon's certificate against the dialled host name (DNS/IP SAN). */
+        public boolean verifyHostname = true;
+        /** Protocol versions offered; newest first. */
+        public List<Integer> versions = Protocol.SUPPORTED_VERSIONS;
+    }
+
+    private final Options options;
+    private final SSLContext outerCtx;
+    private final SSLContext innerCtx;
+
+    public WrapperClient(Options options) {
+        if (options.beacons.isEmpty()) throw new IllegalArgumentException("at least one beacon address is required");
+        this.options = options;
+        this.outerCtx = JdkTls.context(options.outer);
+        this.innerCtx = options.inner == null ? null : JdkTls.context(options.inner);
+    }
+
+    /** Opens a stream to {@code bridgeId} with inner TLS established, retrying retryable failures. */
+    public WrapperStream open(String bridgeId) throws IOException {
+        long deadline = System.nanoTime() + options.retryFor.toNanos();
+        Backoff backoff = new Backoff(Duration.ofMillis(50), Duration.ofSeconds(2));
+        int attempt = 0;
+        while (true) {
+            String beacon = options.beacons.get(attempt % options.beacons.size());
+            try {
+                return openOnce(beacon, bridgeId);
+            } catch (ProtocolException e) {
+                if (!e.retryable() || System.nanoTime() + millis(e.retryAfterMs) > deadline) throw e;
+                pause(Math.max(e.retryAfterMs, backoff.nextMillis()));
+            } catch (java.net.ConnectException | java.net.SocketTimeoutException | java.io.EOFException e) {
+                if (System.nanoTime() > deadline) throw e;
+                pause(backoff.nextMillis());
+            }
+            attempt++;
+        }
+    }
+
+    /** One attempt at one beacon: outer TLS, CONNECT, CONNECTED, inner TLS. */
+    public WrapperStream openOnce(String beacon, String bridgeId) throws IOException {
+        SSLSocket outer = connectOuter(beacon);
+        try {
+            FrameCodec.write(outer.getOutputStream(), Frame.of(FrameType.CONNECT)
+                    .put("versions", options.versions).put("bridge", bridgeId));
+            Frame reply = FrameCodec.read(outer.getInputStream(), Protocol.DEFAULT_MAX_FRAME_BYTES);
+            if (reply.type() == FrameType.ERROR) throw reply.toException();
+            if (reply.type() != FrameType.CONNECTED) {
+                throw new ProtocolException(ErrorCode.PROTOCOL_ERROR, "expected CONNECTED, got " + reply.type());
+            }
+            if (innerCtx == null) throw new IllegalStateException("no inner TLS material configured");
+            SSLSocket inner = (SSLSocket) innerCtx.getSocketFactory().createSocket(outer, bridgeId, outer.getPort(), true);
+            inner.setUseClientMode(true);
+            try {
+                inner.startHandshake();
+            } catch (IOException e) {
+                throw new IOException("inner TLS handshake with bridge '" + bridgeId + "' failed: " + e.getMessage()
+                        + " (the bridge refuses certificates not issued by its CA or not on its allow-list)", e);
+            }
+            Identity peer = Identity.of((X509Certificate) inner.getSession().getPeerCertificates()[0]).orElse(null);
+            if (peer == null || peer.role() != Role.BRIDGE || !peer.name().equals(bridgeId)) {
+                inner.close();
+                throw new IOException("inner TLS peer is " + peer + ", not bridge '" + bridgeId + "'");
+            }
+            return new WrapperStream(outer, inner, reply.text("node"), reply.text("stream"));
+        } catch (IOException | RuntimeException e) {
+            outer.close();
+            throw e;
+        }
+    }
+
+    /** Outer mTLS to a beacon node, checked to be a node identity. Exposed for tools and tests. */
+    public SSLSocket connectOuter(String beacon) throws IOException {
+        InetSocketAddress addr = parse(beacon);
+        Socket raw = new Socket();
+        raw.setTcpNoDelay(true);
+        try {
+            raw.connect(addr, (int) options.connectTimeout.toMillis());
+        } catch (IOException e) {
+            raw.close();
+            throw e;
+        }
+        SSLSocket s = (SSLSocket) outerCtx.getSocketFactory().createSocket(raw, addr.getHostString(), addr.getPort(), true);
+        s.setSoTimeout((int) options.readTimeout.toMillis());
+        SSLParameters p = s.getSSLParameters();
+        p.setProtocols(new String[] {"TLSv1.3"});
+        p.setApplicationProtocols(new String[] {Protocol.ALPN});
+        if (options.verifyHostname) p.setEndpointIdentificationAlgorithm("HTTPS");
+        s.setSSLParameters(p);
+        try {
+            s.startHandshake();
+            Identity peer = Identity.of((X509Certificate) s.getSession().getPeerCertificates()[0]).orElse(null);
+            if (peer == null || peer.role() != Role.NODE) {
+                throw new IOException("the server at " + beacon + " is not a beacon node (identity " + peer + ")");
+            }
+        } catch (IOException e) {
+            s.close();
+            throw e;
+        }
+        return s;
+    }
+
+    public Options options() {
+        return options;
+    }
+
+    static InetSocketAddress parse(String hostPort) {
+        int i = hostPort.lastIndexOf(':');
+        if (i <= 0) throw new IllegalArgumentException("beacon address must be host:port, got '" + hostPort + "'");
+        try {
+            return new InetSocketAddress(hostPort.substring(0, i), Integer.parseInt(hostPort.substring(i + 1)));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("beacon address must be host:port, got '" + hostPort + "'");
+        }
+    }
+
+    private static long millis(long ms) {
+        return ms * 1_000_000;
+    }
+
+    private static void pause(long ms) throws IOException {
+        try {
+            Thread.sleep(ms); // retry backoff, not a test wait
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("interrupted while backing off");
+        }
+    }
+}

@@ -1,0 +1,114 @@
+package dev.beacon.bridge;
+
+import dev.beacon.admin.AdminServer;
+import dev.beacon.splice.Transport;
+import dev.beacon.tls.Identity;
+import dev.beacon.tls.ReloadingTls;
+import dev.beacon.tls.TlsContexts;
+import dev.beacon.tls.TlsFiles;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.netty4.NettyAllocatorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.channel.EventLoopGroup;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The bridge agent: holds a control connection and a warm pool of data connections to each beacon address,
+ * terminates the wrappers' inner TLS (refusing identities not on the allow-list), and forwards each stream's
+ * plaintext to the upstream.
+ */
+public final class Bridge implements AutoCloseable {
+    static final Logger LOG = LoggerFactory.getLogger("bridge");
+
+    final BridgeConfig config;
+    final Identity identity;
+    final ReloadingTls outer;
+    final ReloadingTls inner;
+    final EventLoopGroup group;
+    final PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    final Counter streamsSpliced;
+    final Counter streamsUpstreamFailed;
+    final Counter streamsRefused;
+    private final List<NodeLink> links = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private AdminServer admin;
+
+    public Bridge(BridgeConfig config) {
+        this.config = config;
+        new UptimeMetrics().bindTo(meters);
+        new JvmMemoryMetrics().bindTo(meters);
+        new NettyAllocatorMetrics(PooledByteBufAllocator.DEFAULT).bindTo(meters);
+        this.outer = new ReloadingTls("beacon", files(config.tls), m -> TlsContexts.client(m, true), meters);
+        this.inner = new ReloadingTls("inner", files(config.inner), m -> TlsContexts.server(m, config::allows), meters);
+        this.identity = outer.material().identity()
+                .filter(i -> i.role() == dev.beacon.tls.Role.BRIDGE)
+                .orElseThrow(() -> new dev.beacon.config.ConfigException("tls.cert",
+                        "is not a bridge certificate (needs a spiffe://<domain>/tenant/<tenant>/bridge/<id> URI SAN)"));
+        this.group = Transport.group(Math.max(1, Runtime.getRuntime().availableProcessors()), "bridge");
+        streamsSpliced = Counter.builder("bridge_streams_total").tag("result", "spliced").register(meters);
+        streamsUpstreamFailed = Counter.builder("bridge_streams_total").tag("result", "upstream_unreachable").register(meters);
+        streamsRefused = Counter.builder("bridge_streams_total").tag("result", "refused").register(meters);
+        Gauge.builder("bridge_beacon_connections", this, b -> b.links.stream().filter(NodeLink::registered).count())
+                .description("Beacon addresses with a registered control connection").register(meters);
+        Gauge.builder("bridge_idle_data_connections", this, b -> b.links.stream().mapToInt(NodeLink::idle).sum())
+                .description("Warm data connections waiting for a wrapper stream").register(meters);
+    }
+
+    private static TlsFiles files(BridgeConfig.Tls t) {
+        return new TlsFiles(Path.of(t.cert), Path.of(t.key), Path.of(t.ca));
+    }
+
+    public Bridge start() {
+        outer.watch(config.tls.reloadInterval);
+        inner.watch(config.inner.reloadInterval);
+        Map<String, java.util.function.Supplier<Object>> views = new LinkedHashMap<>();
+        views.put("/beacons", () -> links.stream().map(NodeLink::describe).toList());
+        // The admin port first: a port conflict should stop the bridge before it registers anywhere.
+        admin = new AdminServer(config.admin.host, config.admin.port, meters, this::ready,
+                () -> "no registered beacon connection with a warm data connection", views);
+        for (String address : config.beacon.addresses) {
+            NodeLink l = new NodeLink(this, address);
+            links.add(l);
+            l.start();
+        }
+        LOG.info("bridge started bridge={} beacons={} upstream={} tls={}", identity, config.beacon.addresses,
+                config.upstream.address, TlsContexts.provider());
+        return this;
+    }
+
+    /** Ready when at least one beacon has our registration and a warm data connection. */
+    public boolean ready() {
+        return links.stream().anyMatch(l -> l.registered() && l.idle() > 0);
+    }
+
+    public int adminPort() {
+        return admin.port();
+    }
+
+    public Identity identity() {
+        return identity;
+    }
+
+    public PrometheusMeterRegistry meters() {
+        return meters;
+    }
+
+    @Override
+    public void close() {
+        links.forEach(NodeLink::stop);
+        group.shutdownGracefully(0, 2, java.util.concurrent.TimeUnit.SECONDS).awaitUninterruptibly(5_000);
+        outer.close();
+        inner.close();
+        if (admin != null) admin.close();
+    }
+}

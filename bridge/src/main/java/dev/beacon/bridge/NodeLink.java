@@ -1,0 +1,372 @@
+package dev.beacon.bridge;
+
+import dev.beacon.protocol.Backoff;
+import dev.beacon.protocol.ErrorCode;
+import dev.beacon.protocol.Frame;
+import dev.beacon.protocol.FrameCodec;
+import dev.beacon.protocol.FrameType;
+import dev.beacon.protocol.Protocol;
+import dev.beacon.protocol.ProtocolException;
+import dev.beacon.splice.Splice;
+import dev.beacon.splice.Transport;
+import dev.beacon.tls.Identity;
+import dev.beacon.tls.Role;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.handler.codec.DecoderException;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.ReferenceCountUtil;
+import java.security.cert.X509Certificate;
+import java.util.ArrayDeque;
+import java.util.EnumSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The bridge's link to one beacon address: a control connection (REGISTER, heartbeats, WANT, DRAIN) that is
+ * re-dialled with jittered exponential backoff, and a warm pool of data connections (ATTACH) that each carry
+ * one wrapper stream once the beacon sends STREAM.
+ */
+final class NodeLink {
+    private final Bridge bridge;
+    private final String address;
+    private final String host;
+    private final int port;
+    private final Backoff backoff;
+    private final Set<Channel> idle = ConcurrentHashMap.newKeySet();
+    private volatile Channel control;
+    private volatile boolean registered;
+    private volatile boolean stopped;
+    private volatile String node = "";
+    private volatile int poolTarget;
+
+    NodeLink(Bridge bridge, String address) {
+        this.bridge = bridge;
+        this.address = address;
+        int i = address.lastIndexOf(':');
+        this.host = address.substring(0, i);
+        this.port = Integer.parseInt(address.substring(i + 1));
+        this.backoff = new Backoff(bridge.config.beacon.reconnectMin, bridge.config.beacon.reconnectMax);
+    }
+
+    boolean registered() {
+        return registered;
+    }
+
+    int idle() {
+        return idle.size();
+    }
+
+    Map<String, Object> describe() {
+        return Map.of("address", address, "node", node, "registered", registered, "idle_data_connections", idle.size(),
+                "reconnect_attempts", backoff.attempts());
+    }
+
+    void start() {
+        dialControl();
+    }
+
+    void stop() {
+        stopped = true;
+        Channel c = control;
+        if (c != null) c.close();
+        idle.forEach(Channel::close);
+    }
+
+    // ---- control connection ----
+
+    private void dialControl() {
+        if (stopped) return;
+        connect(new ControlHandler()).addListener((ChannelFuture f) -> {
+            if (!f.isSuccess()) {
+                Bridge.LOG.info("beacon unreachable address={} reason=\"{}\"", address, f.cause().getMessage());
+                scheduleReconnect(0);
+            }
+        });
+    }
+
+    private void scheduleReconnect(long atLeastMs) {
+        if (stopped) return;
+        long delay = Math.max(atLeastMs, backoff.nextMillis());
+        bridge.group.next().schedule(this::dialControl, delay, TimeUnit.MILLISECONDS);
+    }
+
+    private ChannelFuture connect(ChannelInboundHandlerAdapter handler) {
+        Bootstrap b = Transport.configure(new Bootstrap())
+                .group(bridge.group)
+                .channel(Transport.socketChannel())
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) bridge.config.beacon.connectTimeout.toMillis())
+                .handler(new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        SslHandler ssl = bridge.outer.context().newHandler(ch.alloc(), host, port);
+                        ssl.setHandshakeTimeoutMillis(bridge.config.beacon.connectTimeout.toMillis());
+                        ch.pipeline()
+                                .addLast("tls", ssl)
+                                .addLast("frames", new FrameCodec.Decoder(Protocol.DEFAULT_MAX_FRAME_BYTES, EnumSet.of(FrameType.STREAM)))
+                                .addLast("encoder", new FrameCodec.Encoder())
+                                .addLast("handler", handler);
+                    }
+                });
+        return b.connect(host, port);
+    }
+
+    /** Checks that the server is a beacon node; returns its node id. */
+    private static String nodeOf(ChannelHandlerContext ctx) throws javax.net.ssl.SSLPeerUnverifiedException {
+        X509Certificate cert = (X509Certificate) ctx.pipeline().get(SslHandler.class).engine().getSession().getPeerCertificates()[0];
+        Identity id = Identity.of(cert).filter(i -> i.role() == Role.NODE)
+                .orElseThrow(() -> new javax.net.ssl.SSLPeerUnverifiedException("the server is not a beacon node"));
+        return id.name();
+    }
+
+    private final class ControlHandler extends ChannelInboundHandlerAdapter {
+        private long seq;
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+            if (evt instanceof SslHandshakeCompletionEvent e) {
+                if (!e.isSuccess()) {
+                    Bridge.LOG.warn("beacon TLS handshake failed address={} reason=\"{}\"", address, e.cause().getMessage());
+                    ctx.close();
+                    return;
+                }
+                node = nodeOf(ctx);
+                control = ctx.channel();
+                int pool = bridge.config.beacon.poolSize;
+                ctx.writeAndFlush(Frame.of(FrameType.REGISTER).put("versions", Protocol.SUPPORTED_VERSIONS)
+                        .put("agent", "bridge/" + Protocol.VERSION).put("pool", pool));
+            } else if (evt instanceof IdleStateEvent ie) {
+                if (ie.state() == io.netty.handler.timeout.IdleState.WRITER_IDLE) {
+                    ctx.writeAndFlush(Frame.of(FrameType.PING).put("seq", ++seq));
+                } else {
+                    Bridge.LOG.warn("beacon silent for 3 heartbeats, reconnecting address={} node={}", address, node);
+                    ctx.close();
+                }
+            }
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (!(msg instanceof Frame f)) {
+                ReferenceCountUtil.release(msg);
+                return;
+            }
+            switch (f.type()) {
+                case REGISTERED -> {
+                    registered = true;
+                    backoff.reset();
+                    node = f.text("node") != null ? f.text("node") : node;
+                    int pool = bridge.config.beacon.poolSize > 0 ? bridge.config.beacon.poolSize : (int) f.number("pool", 4);
+                    poolTarget = Math.max(1, Math.min(pool, 64));
+                    long hb = Math.min(bridge.config.beacon.heartbeatInterval.toMillis(), f.number("heartbeat_ms", Long.MAX_VALUE));
+                    ctx.pipeline().addBefore("handler", "heartbeat", new IdleStateHandler(hb * 3, hb, 0, TimeUnit.MILLISECONDS));
+                    Bridge.LOG.info("registered with beacon address={} node={} version={} pool={}", address, node,
+                            f.number("version", 0), poolTarget);
+                    for (int i = 0; i < poolTarget; i++) openData();
+                }
+                case WANT -> {
+                    long n = Math.min(f.number("count", 1), 64);
+                    for (int i = 0; i < n; i++) openData();
+                }
+                case DRAIN -> {
+                    long in = f.number("reconnect_in_ms", 0);
+                    Bridge.LOG.info("beacon node draining address={} node={} reconnect_in_ms={}", address, node, in);
+                    registered = false;
+                    ctx.close();
+                }
+                case PING -> ctx.writeAndFlush(Frame.of(FrameType.PONG).put("seq", f.number("seq", 0)));
+                case PONG -> { }
+                case ERROR -> {
+                    ProtocolException e = f.toException();
+                    Bridge.LOG.warn("beacon refused registration address={} code={} reason=\"{}\"", address, e.wireCode,
+                            f.text("message"));
+                    ctx.close();
+                }
+                default -> {
+                    Bridge.LOG.warn("unexpected {} on control connection address={}", f.type(), address);
+                    ctx.close();
+                }
+            }
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            boolean was = registered;
+            registered = false;
+            control = null;
+            idle.forEach(Channel::close);
+            if (was) Bridge.LOG.info("beacon control connection lost address={} node={}", address, node);
+            scheduleReconnect(0);
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            Bridge.LOG.info("beacon control connection error address={} reason=\"{}\"", address,
+                    cause instanceof DecoderException && cause.getCause() != null ? cause.getCause().getMessage() : cause.getMessage());
+            ctx.close();
+        }
+    }
+
+    // ---- data connections ----
+
+    private void openData() {
+        if (stopped || !registered) return;
+        connect(new DataHandler()).addListener((ChannelFuture f) -> {
+            if (!f.isSuccess()) Bridge.LOG.info("data connection failed address={} reason=\"{}\"", address, f.cause().getMessage());
+        });
+    }
+
+    private final class DataHandler extends ChannelInboundHandlerAdapter {
+        private boolean streaming;
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+            if (evt instanceof SslHandshakeCompletionEvent e) {
+                if (!e.isSuccess()) {
+                    ctx.close();
+                    return;
+                }
+                nodeOf(ctx);
+                ctx.writeAndFlush(Frame.of(FrameType.ATTACH).put("versions", Protocol.SUPPORTED_VERSIONS));
+                idle.add(ctx.channel());
+            }
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (!(msg instanceof Frame f)) {
+                ReferenceCountUtil.release(msg);
+                return;
+            }
+            switch (f.type()) {
+                case PING -> { }
+                case STREAM -> startStream(ctx, f);
+                case ERROR -> {
+                    ProtocolException e = f.toException();
+                    if (e.code != ErrorCode.DRAINING) {
+                        Bridge.LOG.info("beacon refused data connection address={} code={} reason=\"{}\"", address,
+                                e.wireCode, f.text("message"));
+                    }
+                    ctx.close();
+                }
+                default -> ctx.close();
+            }
+        }
+
+        private void startStream(ChannelHandlerContext ctx, Frame f) {
+            streaming = true;
+            Channel ch = ctx.channel();
+            idle.remove(ch);
+            openData(); // keep the pool warm
+            String wrapper = f.text("wrapper");
+            SslHandler innerTls = bridge.inner.context().newHandler(ch.alloc());
+            innerTls.setHandshakeTimeoutMillis(10_000);
+            ch.pipeline().addAfter("frames", "inner-tls", innerTls);
+            ch.pipeline().addAfter("inner-tls", "stream", new StreamStart(f.text("stream"), wrapper));
+            ch.pipeline().remove("encoder");
+            ch.pipeline().remove(this);
+            ch.config().setAutoRead(true);
+            ch.pipeline().remove("frames"); // bytes already behind STREAM go into the inner TLS
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            idle.remove(ctx.channel());
+            if (!streaming && registered && !stopped && idle.size() < poolTarget) {
+                // the beacon closed an idle one (e.g. restart): replace it after a short pause
+                bridge.group.next().schedule(NodeLink.this::openData, 100, TimeUnit.MILLISECONDS);
+            }
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            ctx.close();
+        }
+    }
+
+    /** Waits for the inner TLS handshake, connects upstream, then splices. Buffers what arrives meanwhile. */
+    private final class StreamStart extends ChannelInboundHandlerAdapter {
+        private final String streamId;
+        private final String outerWrapper;
+        private final ArrayDeque<Object> early = new ArrayDeque<>();
+
+        StreamStart(String streamId, String outerWrapper) {
+            this.streamId = streamId;
+            this.outerWrapper = outerWrapper;
+        }
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+            if (!(evt instanceof SslHandshakeCompletionEvent e)) {
+                ctx.fireUserEventTriggered(evt);
+                return;
+            }
+            if (!e.isSuccess()) {
+                bridge.streamsRefused.increment();
+                Bridge.LOG.info("stream refused stream={} wrapper={} reason=\"{}\"", streamId, outerWrapper, e.cause().getMessage());
+                ctx.close();
+                return;
+            }
+            ctx.channel().config().setAutoRead(false);
+            Channel in = ctx.channel();
+            String[] up = bridge.config.upstream.address.split(":(?=[0-9]+$)");
+            Bootstrap b = Transport.configure(new Bootstrap())
+                    .group(in.eventLoop())
+                    .channel(Transport.socketChannel())
+                    .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) bridge.config.upstream.connectTimeout.toMillis())
+                    .option(ChannelOption.AUTO_READ, false)
+                    .handler(new ChannelInboundHandlerAdapter());
+            b.connect(up[0], Integer.parseInt(up[1])).addListener((ChannelFuture cf) -> {
+                if (!cf.isSuccess()) {
+                    bridge.streamsUpstreamFailed.increment();
+                    Bridge.LOG.warn("upstream unreachable stream={} upstream={} reason=\"{}\"", streamId,
+                            bridge.config.upstream.address, cf.cause().getMessage());
+                    in.close();
+                    return;
+                }
+                Channel out = cf.channel();
+                bridge.streamsSpliced.increment();
+                Splice s = Splice.between(in, out, null, null, (a, bb, cause) ->
+                        Bridge.LOG.debug("stream ended stream={} to_upstream={} from_upstream={}", streamId, a, bb));
+                s.install(out, s.handlerForB());
+                s.install(in, s.handlerForA());
+                boolean any = !early.isEmpty();
+                while (!early.isEmpty()) ctx.fireChannelRead(early.poll());
+                if (any) ctx.fireChannelReadComplete(); // flushes them to the upstream
+                ctx.pipeline().remove(this);
+            });
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            early.add(msg);
+        }
+
+        @Override
+        public void handlerRemoved(ChannelHandlerContext ctx) {
+            while (!early.isEmpty()) ReferenceCountUtil.release(early.poll());
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            while (!early.isEmpty()) ReferenceCountUtil.release(early.poll());
+            ctx.fireChannelInactive();
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            Bridge.LOG.debug("stream error stream={} reason=\"{}\"", streamId, cause.getMessage());
+            ctx.close();
+        }
+    }
+}
