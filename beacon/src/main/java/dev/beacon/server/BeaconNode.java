@@ -50,6 +50,9 @@ public final class BeaconNode implements AutoCloseable {
         this.nodeId = !config.node.id.isEmpty() ? config.node.id
                 : tls.material().identity().map(i -> i.name()).orElse("node");
         this.relay = new Relay(config, nodeId, tls, meters);
+        new NettyAllocatorMetrics(relay.allocator).bindTo(meters);
+        io.micrometer.core.instrument.Gauge.builder("beacon_buffered_bytes", relay, Relay::bufferedBytes).baseUnit("bytes")
+                .description("Relayed bytes queued in the beacon, waiting for a slow reader").register(meters);
     }
 
     public BeaconNode start() throws InterruptedException {
@@ -79,6 +82,16 @@ public final class BeaconNode implements AutoCloseable {
 
     public PrometheusMeterRegistry meters() {
         return meters;
+    }
+
+    /** Bytes queued for slow readers right now. */
+    public long bufferedBytes() {
+        return relay.bufferedBytes();
+    }
+
+    /** Direct memory held by the relay's buffer pool (pooled chunks, so coarse). */
+    public long relayDirectMemory() {
+        return relay.allocator.metric().usedDirectMemory();
     }
 
     public int activeStreams() {

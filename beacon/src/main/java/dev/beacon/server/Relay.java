@@ -44,6 +44,8 @@ public final class Relay {
     volatile Consumer<io.netty.buffer.ByteBuf> tap;
 
     private final EventLoopGroup group;
+    /** The relay's own buffer pool, so its memory can be measured apart from anything else in the process. */
+    final io.netty.buffer.PooledByteBufAllocator allocator = new io.netty.buffer.PooledByteBufAllocator(true);
     private Channel server;
 
     Relay(BeaconConfig config, String nodeId, ReloadingTls tls, io.micrometer.core.instrument.MeterRegistry meters) {
@@ -64,6 +66,7 @@ public final class Relay {
         ServerBootstrap b = Transport.configure(new ServerBootstrap())
                 .group(group)
                 .channel(Transport.serverChannel())
+                .childOption(io.netty.channel.ChannelOption.ALLOCATOR, allocator)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
@@ -94,6 +97,16 @@ public final class Relay {
                 .addLast("frames", new FrameCodec.Decoder(config.limits.maxFrameBytes, EnumSet.of(FrameType.CONNECT)))
                 .addLast("encoder", new FrameCodec.Encoder())
                 .addLast("entry", new EntryHandler(this, source));
+    }
+
+    /** Bytes written to relay connections but not yet accepted by the kernel: what slow readers cost us. */
+    long bufferedBytes() {
+        long n = 0;
+        for (Channel c : all) {
+            io.netty.channel.ChannelOutboundBuffer b = c.unsafe().outboundBuffer();
+            if (b != null) n += b.totalPendingWriteBytes();
+        }
+        return n;
     }
 
     /** Sends an ERROR frame and closes; one log line; counted by code. */

@@ -76,11 +76,19 @@ public final class ConfigLoader {
         ObjectNode tree;
         if (file != null) {
             if (!Files.isRegularFile(file)) throw new ConfigException(null, "config file not found: " + file);
+            JsonNode read;
             try {
-                JsonNode read = YAML.readTree(file.toFile());
-                tree = read instanceof ObjectNode o ? o : YAML.createObjectNode();
+                read = YAML.readTree(file.toFile());
             } catch (IOException e) {
                 throw new ConfigException(null, "cannot parse " + file + ": " + e.getMessage());
+            }
+            if (read == null || read.isMissingNode() || read.isNull()) {
+                tree = YAML.createObjectNode(); // an empty file (or only comments): all defaults
+            } else if (read instanceof ObjectNode o) {
+                tree = o;
+            } else {
+                throw new ConfigException(null, "cannot use " + file + ": the top level must be a YAML mapping"
+                        + " (key: value lines), found " + read.getNodeType().toString().toLowerCase(Locale.ROOT));
             }
         } else {
             tree = YAML.createObjectNode();
@@ -144,12 +152,17 @@ public final class ConfigLoader {
         }
     }
 
-    /** Objects merge key by key; anything else replaces (a list in the file replaces the default list). */
+    /**
+     * Objects merge key by key; anything else replaces (a list in the file replaces the default list). A section
+     * left empty ({@code server:} with every key commented out) reads as null and keeps its defaults.
+     */
     private static void overlay(ObjectNode base, ObjectNode top) {
         for (Iterator<Map.Entry<String, JsonNode>> it = top.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
             JsonNode cur = base.get(e.getKey());
-            if (cur instanceof ObjectNode co && e.getValue() instanceof ObjectNode eo) {
+            if (cur instanceof ObjectNode && (e.getValue() == null || e.getValue().isNull())) {
+                continue;
+            } else if (cur instanceof ObjectNode co && e.getValue() instanceof ObjectNode eo) {
                 overlay(co, eo);
             } else {
                 base.set(e.getKey(), e.getValue());

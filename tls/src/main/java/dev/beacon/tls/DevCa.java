@@ -20,6 +20,10 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Date;
 import java.util.List;
+import org.bouncycastle.asn1.ASN1Encodable;
+import org.bouncycastle.asn1.DERBitString;
+import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
+import org.bouncycastle.asn1.sec.ECPrivateKey;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.BasicConstraints;
 import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
@@ -28,12 +32,15 @@ import org.bouncycastle.asn1.x509.GeneralName;
 import org.bouncycastle.asn1.x509.GeneralNames;
 import org.bouncycastle.asn1.x509.KeyPurposeId;
 import org.bouncycastle.asn1.x509.KeyUsage;
+import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.cert.jcajce.JcaX509ExtensionUtils;
 import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
 import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
 import org.bouncycastle.openssl.jcajce.JcaPKCS8Generator;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
+import org.bouncycastle.util.io.pem.PemObject;
+import org.bouncycastle.util.io.pem.PemWriter;
 
 /**
  * A small certificate authority for local mode and tests. Not for production: keys are written unencrypted.
@@ -123,7 +130,7 @@ public final class DevCa {
 
     /** Writes ca.crt and ca.key into {@code dir}. */
     public void write(Path dir) {
-        writeFiles(dir.resolve("ca.crt"), cert, dir.resolve("ca.key"), key, false);
+        writeFiles(dir.resolve("ca.crt"), cert, dir.resolve("ca.key"), new KeyPair(cert.getPublicKey(), key), false);
     }
 
     /** Issues a leaf certificate and writes it to {@code certFile} / {@code keyFile}. */
@@ -147,7 +154,7 @@ public final class DevCa {
             b.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(sans.toArray(GeneralName[]::new)));
             b.addExtension(Extension.authorityKeyIdentifier, false, ext.createAuthorityKeyIdentifier(cert));
             X509Certificate leaf = sign(b, key);
-            writeFiles(certFile, leaf, keyFile, kp.getPrivate(), r.traditionalKey);
+            writeFiles(certFile, leaf, keyFile, kp, r.traditionalKey);
             return leaf;
         } catch (GeneralSecurityException | IOException e) {
             throw new TlsConfigException("cannot issue certificate for " + r.identity + ": " + e.getMessage(), e);
@@ -180,13 +187,33 @@ public final class DevCa {
     }
 
     /** Writes via temp files and atomic moves so a watcher never sees a half-written file. */
-    private static void writeFiles(Path certFile, X509Certificate c, Path keyFile, PrivateKey k, boolean traditional) {
+    private static void writeFiles(Path certFile, X509Certificate c, Path keyFile, KeyPair kp, boolean traditional) {
         try {
             writeAtomically(certFile, pem(c), false);
-            writeAtomically(keyFile, traditional ? pem(k) : pem(new JcaPKCS8Generator(k, null)), true);
+            writeAtomically(keyFile, traditional ? traditionalPem(kp) : pem(new JcaPKCS8Generator(kp.getPrivate(), null)), true);
         } catch (IOException e) {
             throw new TlsConfigException("cannot write " + certFile + " / " + keyFile + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * PKCS#1 ("RSA PRIVATE KEY") for RSA; SEC1 ("EC PRIVATE KEY") for EC, with the named curve and the public key
+     * as openssl writes it. The JDK's PKCS#8 encoding carries the curve only in the outer algorithm identifier and
+     * leaves both optional fields out of the inner SEC1 structure, so that structure alone cannot be read back.
+     */
+    private static String traditionalPem(KeyPair kp) throws IOException {
+        PrivateKey k = kp.getPrivate();
+        if (!(k instanceof java.security.interfaces.ECPrivateKey ec)) return pem(k);
+        PrivateKeyInfo info = PrivateKeyInfo.getInstance(k.getEncoded());
+        ASN1Encodable curve = info.getPrivateKeyAlgorithm().getParameters();
+        SubjectPublicKeyInfo spki = SubjectPublicKeyInfo.getInstance(kp.getPublic().getEncoded());
+        ECPrivateKey sec1 = new ECPrivateKey(ec.getParams().getOrder().bitLength(), ec.getS(),
+                new DERBitString(spki.getPublicKeyData().getBytes()), curve);
+        StringWriter sw = new StringWriter();
+        try (PemWriter w = new PemWriter(sw)) {
+            w.writeObject(new PemObject("EC PRIVATE KEY", sec1.getEncoded()));
+        }
+        return sw.toString();
     }
 
     private static String pem(Object o) throws IOException {

@@ -44,7 +44,11 @@ public record Identity(String trustDomain, String tenant, Role role, String name
         return new Identity(trustDomain, null, Role.NODE, id);
     }
 
-    /** Parses {@code spiffe://...}; throws IllegalArgumentException naming what is wrong. */
+    /**
+     * Parses {@code spiffe://...}; throws IllegalArgumentException naming what is wrong. Strict, as the SPIFFE ID
+     * spec requires: no port, user info, query, fragment or percent-encoding, so that one identity has exactly one
+     * spelling and {@link #uri()} gives back the string that was parsed.
+     */
     public static Identity parse(String uri) {
         URI u;
         try {
@@ -52,22 +56,34 @@ public record Identity(String trustDomain, String tenant, Role role, String name
         } catch (java.net.URISyntaxException e) {
             throw new IllegalArgumentException("not a URI: " + uri);
         }
-        if (!"spiffe".equals(u.getScheme()) || u.getHost() == null || u.getPath() == null) {
+        if (!"spiffe".equals(u.getScheme()) || u.isOpaque() || u.getHost() == null || u.getRawPath() == null) {
             throw new IllegalArgumentException("not a spiffe:// identity: " + uri);
         }
-        String[] p = u.getPath().substring(u.getPath().startsWith("/") ? 1 : 0).split("/", -1);
-        if (p.length == 2 && p[0].equals("node")) {
-            return node(u.getHost(), p[1]);
+        if (u.getRawUserInfo() != null) throw new IllegalArgumentException("user info is not allowed in " + uri);
+        if (u.getPort() != -1 || !u.getHost().equals(u.getRawAuthority())) {
+            throw new IllegalArgumentException("a port is not allowed in " + uri);
         }
-        if (p.length == 4 && p[0].equals("tenant")) {
-            return switch (p[2]) {
+        if (u.getRawQuery() != null) throw new IllegalArgumentException("a query is not allowed in " + uri);
+        if (u.getRawFragment() != null) throw new IllegalArgumentException("a fragment is not allowed in " + uri);
+        String path = u.getRawPath();
+        if (path.indexOf('%') >= 0) throw new IllegalArgumentException("percent-encoding is not allowed in " + uri);
+        String[] p = path.substring(path.startsWith("/") ? 1 : 0).split("/", -1);
+        Identity id;
+        if (p.length == 2 && p[0].equals("node")) {
+            id = node(u.getHost(), p[1]);
+        } else if (p.length == 4 && p[0].equals("tenant")) {
+            id = switch (p[2]) {
                 case "bridge" -> bridge(u.getHost(), p[1], p[3]);
                 case "wrapper" -> wrapper(u.getHost(), p[1], p[3]);
                 default -> throw new IllegalArgumentException("unknown role '" + p[2] + "' in " + uri);
             };
+        } else {
+            throw new IllegalArgumentException(
+                    "expected /tenant/<tenant>/bridge/<id>, /tenant/<tenant>/wrapper/<name> or /node/<id> in " + uri);
         }
-        throw new IllegalArgumentException(
-                "expected /tenant/<tenant>/bridge/<id>, /tenant/<tenant>/wrapper/<name> or /node/<id> in " + uri);
+        // belt and braces: anything the checks above let through that is spelled differently is refused too
+        if (!id.uri().equals(uri)) throw new IllegalArgumentException("not in canonical form: " + uri + " (expected " + id.uri() + ")");
+        return id;
     }
 
     /** The one spiffe:// URI SAN of a certificate, if it has exactly one that parses. */

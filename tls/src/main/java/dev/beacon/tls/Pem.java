@@ -30,7 +30,10 @@ public final class Pem {
             for (Object o; (o = parser.readObject()) != null; ) {
                 if (o instanceof X509CertificateHolder h) out.add(conv.getCertificate(h));
             }
-        } catch (IOException | CertificateException e) {
+        } catch (TlsConfigException e) {
+            throw e;
+        } catch (IOException | CertificateException | RuntimeException e) {
+            // RuntimeException: BouncyCastle reports bad base64 or DER as DecoderException and the like
             throw new TlsConfigException("cannot read certificates from " + file + ": " + e.getMessage(), e);
         }
         if (out.isEmpty()) throw new TlsConfigException("no PEM certificate found in " + file);
@@ -42,9 +45,13 @@ public final class Pem {
             JcaPEMKeyConverter conv = new JcaPEMKeyConverter();
             for (Object o; (o = parser.readObject()) != null; ) {
                 if (o instanceof PrivateKeyInfo info) return conv.getPrivateKey(info);
-                if (o instanceof PEMKeyPair pair) return conv.getKeyPair(pair).getPrivate();
+                // SEC1 / PKCS#1: the public key in SEC1 is optional, so convert the private part only
+                if (o instanceof PEMKeyPair pair) return conv.getPrivateKey(pair.getPrivateKeyInfo());
             }
-        } catch (IOException e) {
+        } catch (TlsConfigException e) {
+            throw e;
+        } catch (IOException | RuntimeException e) {
+            // RuntimeException: BouncyCastle reports bad base64 or DER as DecoderException and the like
             throw new TlsConfigException("cannot read private key from " + file + ": " + e.getMessage(), e);
         }
         throw new TlsConfigException("no unencrypted PEM private key found in " + file);

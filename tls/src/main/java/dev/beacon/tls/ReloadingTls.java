@@ -78,7 +78,11 @@ public final class ReloadingTls implements AutoCloseable {
     public synchronized boolean checkNow() {
         try {
             String fp = TlsMaterial.fingerprint(files);
-            if (fp.equals(material.fingerprint())) return false;
+            if (fp.equals(material.fingerprint())) {
+                // back to what is loaded (e.g. a bad rotation rolled back): a later identical failure is news again
+                lastFailure = null;
+                return false;
+            }
             TlsMaterial next = TlsMaterial.load(files);
             SslContext ctx = builder.apply(next);
             material = next;

@@ -25,7 +25,6 @@ import org.bouncycastle.openssl.jcajce.JceOpenSSLPKCS8EncryptorBuilder;
 import org.bouncycastle.util.io.pem.PemObject;
 import org.bouncycastle.util.io.pem.PemWriter;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -65,10 +64,9 @@ class PemTest {
     }
 
     /**
-     * DevCa's SEC1 output omits the curve (ECPrivateKey.parameters) and the public key, so the file cannot be read
-     * by Pem (nor by openssl): the curve is unknown without the PKCS#8 wrapper.
+     * DevCa's SEC1 output must carry the curve (ECPrivateKey.parameters) and the public key: without them the file
+     * cannot be read by Pem (nor by openssl), as the curve is unknown without the PKCS#8 wrapper.
      */
-    @Disabled("BUG: DevCa.issue(...traditionalKey()) writes an EC PRIVATE KEY without curve parameters; unreadable")
     @Test
     void readsDevCaEcTraditionalKey() throws Exception {
         assertIssuedKeyIsUsable(DevCa.KeyType.EC, true, "-----BEGIN EC PRIVATE KEY-----");
@@ -85,7 +83,6 @@ class PemTest {
     }
 
     /** The public key in SEC1 is optional ({@code openssl ec -no_public}); the private key alone is enough. */
-    @Disabled("BUG: Pem.privateKey fails (NPE in JcaPEMKeyConverter.getKeyPair) on an EC PRIVATE KEY without its public key")
     @Test
     void readsSec1EcKeyWithoutPublicKey() throws Exception {
         TlsFiles f = issue("sec1-nopub", r -> r);
@@ -237,7 +234,6 @@ class PemTest {
     }
 
     /** A certificate damaged in a copy and paste (bad base64) should fail like any other unreadable file: named. */
-    @Disabled("BUG: Pem lets BouncyCastle's DecoderException (a RuntimeException) escape without naming the file")
     @Test
     void corruptBase64IsNamed() throws Exception {
         Path bad = Files.writeString(dir.resolve("bad.crt"),

@@ -156,6 +156,30 @@ class ReloadingTlsTest {
     }
 
     @Test
+    void aFailureAfterTheFilesWereRolledBackIsCountedAgain() throws Exception {
+        SslContext oldContext = tls.context();
+        String oldCert = Files.readString(files.cert());
+        Path staging = dir.resolve("staging");
+        pki.beaconCa.issue(new DevCa.Request(SERVER).dns("localhost").ip("127.0.0.1"),
+                staging.resolve("tls.crt"), staging.resolve("tls.key"));
+
+        Files.copy(staging.resolve("tls.crt"), files.cert(), StandardCopyOption.REPLACE_EXISTING);
+        assertFalse(tls.checkNow(), "a certificate without its key is not used");
+        assertEquals(1.0, reloads("failure"));
+
+        Files.writeString(files.cert(), oldCert);
+        assertFalse(tls.checkNow(), "back to the loaded files: nothing to reload");
+        assertSame(oldContext, tls.context());
+        assertEquals(1.0, reloads("failure"));
+
+        Files.copy(staging.resolve("tls.crt"), files.cert(), StandardCopyOption.REPLACE_EXISTING);
+        assertFalse(tls.checkNow());
+        assertSame(oldContext, tls.context());
+        assertEquals(2.0, reloads("failure"), "the same failure after a rollback is a new failure");
+        assertEquals(0.0, reloads("success"));
+    }
+
+    @Test
     void deletedFileKeepsTheOldContext() throws Exception {
         SslContext oldContext = tls.context();
         Files.delete(files.key());

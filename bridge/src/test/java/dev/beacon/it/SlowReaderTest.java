@@ -1,0 +1,66 @@
+package dev.beacon.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.beacon.tls.testing.Await;
+import dev.beacon.wrapper.WrapperStream;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A wrapper that stops reading while the upstream keeps writing: the beacon must not buffer without bound. */
+class SlowReaderTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void aStalledReaderStallsTheWriterAndTheBeaconHoldsLittle() throws Exception {
+        long n = 64L * 1024 * 1024;
+        String id = "slow";
+        try (Stack stack = Stack.start(dir); WrapperStream s = stack.wrapper("slow").open(Stack.BRIDGE)) {
+            s.out().write(("BULK " + n + " " + id + "\n").getBytes(StandardCharsets.US_ASCII));
+            s.out().flush();
+            // The wrapper reads nothing. Wait until the upstream's writes stop making progress: back-pressure reached it.
+            AtomicLong last = new AtomicLong(-1);
+            long[] stableSince = {System.nanoTime()};
+            Await.until("upstream writer stalled by back-pressure", Duration.ofSeconds(30), () -> {
+                AtomicLong p = stack.upstream.sent.get(id);
+                long now = p == null ? 0 : p.get();
+                if (now != last.getAndSet(now)) {
+                    stableSince[0] = System.nanoTime();
+                    return false;
+                }
+                return now > 0 && System.nanoTime() - stableSince[0] > Duration.ofMillis(500).toNanos();
+            });
+            long stalledAt = stack.upstream.sent.get(id).get();
+            long buffered = stack.node.bufferedBytes();
+            long pool = stack.node.relayDirectMemory();
+            System.out.printf("slow reader: upstream stalled after %d KiB of %d MiB; beacon queued %d KiB, relay pool %d KiB%n",
+                    stalledAt / 1024, n >> 20, buffered / 1024, pool / 1024);
+            assertTrue(stalledAt < n / 4, "the writer was stopped long before finishing (" + stalledAt + " bytes)");
+            assertTrue(buffered <= 512 * 1024, "beacon queues at most a few water marks, not the stream: " + buffered);
+            assertTrue(pool <= 32L * 1024 * 1024, "relay buffer pool stays small: " + pool);
+
+            // Now read everything: nothing was lost.
+            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            InputStream in = s.in();
+            byte[] buf = new byte[64 * 1024];
+            long got = 0;
+            while (got < n) {
+                int k = in.read(buf, 0, (int) Math.min(buf.length, n - got));
+                if (k < 0) break;
+                md.update(buf, 0, k);
+                got += k;
+            }
+            assertEquals(n, got);
+            assertEquals(TestUpstream.expectedDigest(n), HexFormat.of().formatHex(md.digest()));
+        }
+    }
+}

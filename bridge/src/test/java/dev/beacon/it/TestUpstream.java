@@ -1,0 +1,161 @@
+package dev.beacon.it;
+
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The service behind the bridge in tests, on real sockets. By the first bytes of a connection:
+ * HTTP ("GET "/"POST") answers with JSON naming the path and echoing the body; "BULK n id\n" sends n
+ * pseudo-random bytes while reading and hashing n bytes; "ECHO" echoes everything back.
+ */
+final class TestUpstream implements AutoCloseable {
+    final ServerSocket server;
+    private final ExecutorService pool = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "upstream");
+        t.setDaemon(true);
+        return t;
+    });
+    /** BULK id -> SHA-256 of the bytes received. */
+    final Map<String, String> received = new ConcurrentHashMap<>();
+    /** BULK id -> bytes written so far. */
+    final Map<String, AtomicLong> sent = new ConcurrentHashMap<>();
+    final AtomicLong httpRequests = new AtomicLong();
+
+    TestUpstream() throws IOException {
+        server = new ServerSocket(0, 100, InetAddress.getLoopbackAddress());
+        pool.execute(this::acceptLoop);
+    }
+
+    String address() {
+        return "127.0.0.1:" + server.getLocalPort();
+    }
+
+    private void acceptLoop() {
+        while (!server.isClosed()) {
+            try {
+                Socket s = server.accept();
+                pool.execute(() -> serve(s));
+            } catch (IOException e) {
+                return;
+            }
+        }
+    }
+
+    private void serve(Socket s) {
+        try (s) {
+            s.setTcpNoDelay(true);
+            BufferedInputStream in = new BufferedInputStream(s.getInputStream(), 64 * 1024);
+            OutputStream out = s.getOutputStream();
+            in.mark(8);
+            byte[] head = in.readNBytes(4);
+            in.reset();
+            String h = new String(head, StandardCharsets.US_ASCII);
+            if (h.equals("GET ") || h.equals("POST")) {
+                http(in, out);
+            } else if (h.equals("BULK")) {
+                bulk(in, out);
+            } else {
+                in.transferTo(out);
+            }
+        } catch (Exception ignored) {
+            // the peer went away; tests assert on what arrived
+        }
+    }
+
+    private void http(InputStream in, OutputStream out) throws IOException {
+        String requestLine = line(in);
+        int length = 0;
+        for (String l; !(l = line(in)).isEmpty(); ) {
+            if (l.toLowerCase().startsWith("content-length:")) length = Integer.parseInt(l.substring(15).trim());
+        }
+        byte[] body = in.readNBytes(length);
+        httpRequests.incrementAndGet();
+        String path = requestLine.split(" ")[1];
+        String json = "{\"upstream\":\"hello through the beacon\",\"path\":\"" + path + "\",\"body\":\""
+                + new String(body, StandardCharsets.UTF_8).replace("\"", "'") + "\"}";
+        byte[] b = json.getBytes(StandardCharsets.UTF_8);
+        out.write(("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " + b.length
+                + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+        out.write(b);
+        out.flush();
+    }
+
+    private void bulk(InputStream in, OutputStream out) throws Exception {
+        String[] cmd = line(in).split(" ");
+        long n = Long.parseLong(cmd[1]);
+        String id = cmd[2];
+        AtomicLong progress = sent.computeIfAbsent(id, k -> new AtomicLong());
+        Thread writer = new Thread(() -> {
+            try {
+                Random r = new Random(n);
+                byte[] buf = new byte[64 * 1024];
+                long left = n;
+                while (left > 0) {
+                    r.nextBytes(buf);
+                    int k = (int) Math.min(buf.length, left);
+                    out.write(buf, 0, k);
+                    left -= k;
+                    progress.addAndGet(k);
+                }
+                out.flush();
+            } catch (IOException ignored) {
+                // reader side will notice
+            }
+        }, "upstream-bulk-writer");
+        writer.start();
+        MessageDigest md = MessageDigest.getInstance("SHA-256");
+        byte[] buf = new byte[64 * 1024];
+        long left = n;
+        while (left > 0) {
+            int k = in.read(buf, 0, (int) Math.min(buf.length, left));
+            if (k < 0) break;
+            md.update(buf, 0, k);
+            left -= k;
+        }
+        received.put(id, HexFormat.of().formatHex(md.digest()));
+        writer.join();
+    }
+
+    /** The bytes BULK n sends, hashed: what the other end must receive. */
+    static String expectedDigest(long n) throws Exception {
+        MessageDigest md = MessageDigest.getInstance("SHA-256");
+        Random r = new Random(n);
+        byte[] buf = new byte[64 * 1024];
+        long left = n;
+        while (left > 0) {
+            r.nextBytes(buf);
+            int k = (int) Math.min(buf.length, left);
+            md.update(buf, 0, k);
+            left -= k;
+        }
+        return HexFormat.of().formatHex(md.digest());
+    }
+
+    static String line(InputStream in) throws IOException {
+        StringBuilder sb = new StringBuilder();
+        for (int c; (c = in.read()) >= 0 && c != '\n'; ) {
+            if (c != '\r') sb.append((char) c);
+        }
+        return sb.toString();
+    }
+
+    @Override
+    public void close() throws IOException {
+        server.close();
+        pool.shutdownNow();
+    }
+}
