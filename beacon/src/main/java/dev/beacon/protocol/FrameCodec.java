@@ -69,6 +69,7 @@ public final class FrameCodec {
         private final int maxFrameBytes;
         private final Set<FrameType> rawAfter;
         private boolean raw;
+        private boolean failed;
 
         public Decoder(int maxFrameBytes, Set<FrameType> rawAfter) {
             this.maxFrameBytes = maxFrameBytes;
@@ -77,15 +78,21 @@ public final class FrameCodec {
 
         @Override
         protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
+            if (failed) {
+                in.skipBytes(in.readableBytes()); // after a refusal nothing more is parsed: one ERROR, then close
+                return;
+            }
             if (raw || in.readableBytes() < Protocol.HEADER_BYTES) return;
             int start = in.readerIndex();
             int type = in.getUnsignedByte(start);
             long len = in.getUnsignedInt(start + 1);
             if (FrameType.of(type) == null) {
+                failed = true;
                 in.skipBytes(in.readableBytes());
                 throw new ProtocolException(ErrorCode.PROTOCOL_ERROR, "unknown frame type 0x" + Integer.toHexString(type));
             }
             if (len > maxFrameBytes) {
+                failed = true;
                 in.skipBytes(in.readableBytes());
                 throw new ProtocolException(ErrorCode.FRAME_TOO_LARGE,
                         "frame of " + len + " bytes; this node accepts at most " + maxFrameBytes);
@@ -94,7 +101,13 @@ public final class FrameCodec {
             in.skipBytes(Protocol.HEADER_BYTES);
             byte[] payload = new byte[(int) len];
             in.readBytes(payload);
-            Frame f = FrameCodec.decode(type, payload);
+            Frame f;
+            try {
+                f = FrameCodec.decode(type, payload);
+            } catch (ProtocolException e) {
+                failed = true;
+                throw e;
+            }
             if (rawAfter.contains(f.type())) {
                 raw = true;
                 ctx.channel().config().setAutoRead(false);
