@@ -34,11 +34,19 @@ public final class HttpExchange {
         if (headers != null) h.putAll(headers);
         h.forEach((k, v) -> sb.append(k).append(": ").append(v).append("\r\n"));
         sb.append("\r\n");
-        OutputStream out = stream.out();
-        out.write(sb.toString().getBytes(StandardCharsets.ISO_8859_1));
-        if (body != null) out.write(body);
-        out.flush();
-        return read(new BufferedInputStream(stream.in()));
+        try {
+            OutputStream out = stream.out();
+            out.write(sb.toString().getBytes(StandardCharsets.ISO_8859_1));
+            if (body != null) out.write(body);
+            out.flush();
+            return read(new BufferedInputStream(stream.in()));
+        } catch (javax.net.ssl.SSLException e) {
+            // In TLS 1.3 the server judges the client certificate after the client's handshake is done,
+            // so a bridge's refusal arrives as an alert on the first read.
+            throw new IOException("the bridge ended the inner TLS session: " + e.getMessage()
+                    + " (a certificate_unknown/bad_certificate alert means the bridge refused this wrapper's inner"
+                    + " certificate: not issued by the company CA or not on the bridge's allow-list)", e);
+        }
     }
 
     static Response read(InputStream in) throws IOException {

@@ -65,6 +65,13 @@ class FrameCodecTest {
         return b;
     }
 
+    /** Same type and same JSON (a long written as 42 reads back as an int 42; ObjectNode.equals would tell them apart). */
+    private static void assertSameFrame(Frame expected, Object actual) {
+        Frame a = assertInstanceOf(Frame.class, actual);
+        assertEquals(expected.type(), a.type());
+        assertEquals(expected.body().toString(), a.body().toString());
+    }
+
     private static ProtocolException decodeFailure(EmbeddedChannel ch, ByteBuf in) {
         DecoderException e = assertThrows(DecoderException.class, () -> ch.writeInbound(in));
         return assertInstanceOf(ProtocolException.class, e.getCause());
@@ -81,7 +88,7 @@ class FrameCodecTest {
         assertEquals(wire.readableBytes() - Protocol.HEADER_BYTES, wire.getInt(1), "length field counts the payload only");
         assertTrue(c.writeInbound(wire));
         Frame got = c.readInbound();
-        assertEquals(sent, got);
+        assertSameFrame(sent, got);
         assertEquals("acme-bridge", got.text("bridge"));
         assertEquals(42, got.number("stream", -1));
         assertEquals("ünïcödé \"quoted\"", got.text("note"));
@@ -127,7 +134,7 @@ class FrameCodecTest {
                 assertNull(c.readInbound());
             }
         }
-        assertEquals(sent, c.readInbound());
+        assertSameFrame(sent, c.readInbound());
         assertNull(c.readInbound());
     }
 
@@ -188,7 +195,7 @@ class FrameCodecTest {
         byte[] tail1 = FrameCodec.encode(Frame.of(FrameType.PING));
         byte[] tail2 = "GET / HTTP/1.1\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
         assertTrue(c.writeInbound(buf(FrameCodec.encode(connect), tail1)));
-        assertEquals(connect, c.readInbound());
+        assertSameFrame(connect, c.readInbound());
         assertNull(c.readInbound(), "bytes behind CONNECT are not decoded");
         assertFalse(c.config().isAutoRead(), "auto-read is off once the stream starts");
 
@@ -254,8 +261,8 @@ class FrameCodecTest {
         FrameCodec.write(out, b);
         assertArrayEquals(FrameCodec.encode(a), Arrays.copyOf(out.toByteArray(), FrameCodec.encode(a).length));
         ByteArrayInputStream in = new ByteArrayInputStream(out.toByteArray());
-        assertEquals(a, FrameCodec.read(in, MAX));
-        assertEquals(b, FrameCodec.read(in, MAX));
+        assertSameFrame(a, FrameCodec.read(in, MAX));
+        assertSameFrame(b, FrameCodec.read(in, MAX));
         assertThrows(EOFException.class, () -> FrameCodec.read(in, MAX));
     }
 
