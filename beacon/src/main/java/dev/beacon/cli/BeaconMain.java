@@ -29,7 +29,6 @@ public final class BeaconMain implements Runnable {
 
     @Override
     public void run() {
-        spec.commandLine().usage(System.err);
         throw new CommandLine.ParameterException(spec.commandLine(), "a command is required");
     }
 }

@@ -1,12 +1,262 @@
 package dev.beacon.cli;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.sun.net.httpserver.HttpServer;
+import dev.beacon.tls.DevCa;
+import dev.beacon.tls.Identity;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
-@Command(name = "local", mixinStandardHelpOptions = true, description = "placeholder")
+@Command(name = "local", mixinStandardHelpOptions = true,
+        description = {"Runs a local system for development: dev certificates, a beacon node and a bridge as separate",
+                "processes, and a small HTTP upstream behind the bridge. Writes DIR/local.json (pids, addresses,",
+                "certificate paths, a ready-to-paste wrapper command), prints 'ready', and stops everything on",
+                "Ctrl-C or SIGTERM (exit 0). Logs go to DIR/logs/."})
 final class LocalCommand implements Callable<Integer> {
+    static final String TENANT = "acme";
+    static final String BRIDGE = "acme-bridge";
+    static final String DOMAIN = "beacon.local";
+    static final String COMPANY = "acme.internal";
+
+    @Option(names = "--dir", required = true, paramLabel = "DIR", description = "Working directory for certificates, configs, logs and local.json")
+    Path dir;
+
+    @Option(names = "--bridge-jar", paramLabel = "JAR", description = "bridge.jar to run (default: bridge/target/bridge.jar next to this beacon.jar's module)")
+    Path bridgeJar;
+
+    @Option(names = "--ready-timeout", defaultValue = "60", description = "Seconds to wait for each process to be ready (default: ${DEFAULT-VALUE})")
+    int readyTimeout;
+
+    private final List<Process> children = new ArrayList<>();
+    private HttpServer upstream;
+
     @Override
-    public Integer call() {
-        return 1;
+    public Integer call() throws Exception {
+        dir = dir.toAbsolutePath();
+        Path beaconJar = Path.of(LocalCommand.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        if (!beaconJar.toString().endsWith(".jar")) throw new Cli.UsageException("run 'local' from beacon.jar (java -jar beacon/target/beacon.jar local ...)");
+        if (bridgeJar == null) bridgeJar = beaconJar.getParent().resolve("../../bridge/target/bridge.jar").normalize();
+        if (!Files.isReadable(bridgeJar)) {
+            throw new Cli.UsageException("bridge.jar not found at " + bridgeJar + " (build with ./mvnw -B -DskipTests package, or pass --bridge-jar)");
+        }
+        Files.createDirectories(dir.resolve("logs"));
+        say("making dev certificates in " + dir.resolve("pki"));
+        Pki pki = pki(dir.resolve("pki"));
+
+        upstream = startUpstream();
+        String upstreamAddr = "127.0.0.1:" + upstream.getAddress().getPort();
+        int relayPort = freePort();
+        int adminPort = freePort();
+        int bridgeAdmin = freePort();
+
+        Path beaconYaml = dir.resolve("beacon.yaml");
+        Files.writeString(beaconYaml, String.join("\n",
+                "node: {id: node-1, trustDomain: " + DOMAIN + "}",
+                "relay: {host: 127.0.0.1, port: " + relayPort + "}",
+                "admin: {host: 127.0.0.1, port: " + adminPort + "}",
+                "tls: {cert: " + pki.node + "/tls.crt, key: " + pki.node + "/tls.key, ca: " + pki.node + "/ca.crt, reloadInterval: 5s}",
+                "drain: {gracePeriod: 5s}", ""));
+        Path bridgeYaml = dir.resolve("bridge.yaml");
+        Files.writeString(bridgeYaml, String.join("\n",
+                "beacon: {addresses: [\"localhost:" + relayPort + "\"]}",
+                "tls: {cert: " + pki.bridge + "/tls.crt, key: " + pki.bridge + "/tls.key, ca: " + pki.bridge + "/ca.crt}",
+                "inner: {cert: " + pki.innerBridge + "/tls.crt, key: " + pki.innerBridge + "/tls.key, ca: " + pki.innerBridge + "/ca.crt}",
+                "allow: [\"spiffe://" + COMPANY + "/tenant/" + TENANT + "/wrapper/*\"]",
+                "upstream: {address: \"" + upstreamAddr + "\"}",
+                "admin: {host: 127.0.0.1, port: " + bridgeAdmin + "}", ""));
+
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process beacon = spawn("beacon node-1", List.of(java, "-jar", beaconJar.toString(), "server", "--config", beaconYaml.toString()),
+                dir.resolve("logs/beacon-node-1.log"));
+        waitReady("beacon node-1", beacon, adminPort, dir.resolve("logs/beacon-node-1.log"));
+        Process bridge = spawn("bridge", List.of(java, "-jar", bridgeJar.toString(), "run", "--config", bridgeYaml.toString()),
+                dir.resolve("logs/bridge.log"));
+        waitReady("bridge " + BRIDGE, bridge, bridgeAdmin, dir.resolve("logs/bridge.log"));
+
+        String wrapperCmd = String.join(" ", java, "-jar", beaconJar.toString(), "wrapper",
+                "--beacon", "localhost:" + relayPort, "--bridge", BRIDGE,
+                "--cert", pki.wrapper + "/tls.crt", "--key", pki.wrapper + "/tls.key", "--ca", pki.wrapper + "/ca.crt",
+                "--inner-cert", pki.innerWrapper + "/tls.crt", "--inner-key", pki.innerWrapper + "/tls.key",
+                "--inner-ca", pki.innerWrapper + "/ca.crt", "--path", "/v1/hello");
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("dir", dir.toString());
+        out.put("beacon_nodes", List.of(Map.of("id", "node-1", "pid", beacon.pid(), "relay", "localhost:" + relayPort,
+                "admin", "http://127.0.0.1:" + adminPort, "log", dir.resolve("logs/beacon-node-1.log").toString(),
+                "config", beaconYaml.toString())));
+        out.put("bridge", Map.of("id", BRIDGE, "tenant", TENANT, "pid", bridge.pid(), "admin", "http://127.0.0.1:" + bridgeAdmin,
+                "log", dir.resolve("logs/bridge.log").toString(), "config", bridgeYaml.toString()));
+        out.put("upstream", Map.of("address", upstreamAddr, "pid", ProcessHandle.current().pid(), "note", "served by this local process"));
+        Map<String, String> w = new LinkedHashMap<>();
+        w.put("identity", Identity.wrapper(DOMAIN, TENANT, "demo").uri());
+        w.put("cert", pki.wrapper + "/tls.crt");
+        w.put("key", pki.wrapper + "/tls.key");
+        w.put("ca", pki.wrapper + "/ca.crt");
+        w.put("inner_cert", pki.innerWrapper + "/tls.crt");
+        w.put("inner_key", pki.innerWrapper + "/tls.key");
+        w.put("inner_ca", pki.innerWrapper + "/ca.crt");
+        out.put("wrapper", w);
+        out.put("wrapper_command", wrapperCmd);
+        out.put("local_pid", ProcessHandle.current().pid());
+        new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(dir.resolve("local.json").toFile(), out);
+
+        CountDownLatch done = new CountDownLatch(1);
+        Cli.onTerminate(() -> {
+            say("stopping");
+            stopAll();
+            done.countDown();
+        });
+        System.out.println("local system up: beacon relay localhost:" + relayPort + ", bridge " + BRIDGE + " (tenant " + TENANT
+                + "), upstream " + upstreamAddr);
+        System.out.println("state: " + dir.resolve("local.json"));
+        System.out.println("try:   " + wrapperCmd);
+        System.out.println("ready");
+        System.out.flush();
+        // Watch the children: if one dies on its own, say so and stop the rest.
+        while (!done.await(200, TimeUnit.MILLISECONDS)) {
+            for (Process p : children) {
+                if (!p.isAlive()) {
+                    System.err.println("error: a child process (pid " + p.pid() + ") exited with code " + p.exitValue()
+                            + "; see " + dir.resolve("logs") + "; stopping the local system");
+                    stopAll();
+                    return 1;
+                }
+            }
+        }
+        return 0;
+    }
+
+    private record Pki(Path node, Path bridge, Path wrapper, Path innerBridge, Path innerWrapper) {
+    }
+
+    /** Beacon operator's CA for the outer mTLS, the company's CA for the inner TLS. Reused if present. */
+    private static Pki pki(Path d) {
+        DevCa beaconCa = loadOrCreate(d.resolve("beacon-ca"), "beacon local CA");
+        DevCa companyCa = loadOrCreate(d.resolve("company-ca"), "acme company CA");
+        Pki p = new Pki(d.resolve("node-1"), d.resolve("bridge"), d.resolve("wrapper"), d.resolve("inner-bridge"), d.resolve("inner-wrapper"));
+        issue(beaconCa, d.resolve("beacon-ca"), new DevCa.Request(Identity.node(DOMAIN, "node-1")).dns("localhost").ip("127.0.0.1"), p.node);
+        issue(beaconCa, d.resolve("beacon-ca"), new DevCa.Request(Identity.bridge(DOMAIN, TENANT, BRIDGE)), p.bridge);
+        issue(beaconCa, d.resolve("beacon-ca"), new DevCa.Request(Identity.wrapper(DOMAIN, TENANT, "demo")), p.wrapper);
+        issue(companyCa, d.resolve("company-ca"), new DevCa.Request(Identity.bridge(COMPANY, TENANT, BRIDGE)), p.innerBridge);
+        issue(companyCa, d.resolve("company-ca"), new DevCa.Request(Identity.wrapper(COMPANY, TENANT, "demo")), p.innerWrapper);
+        return p;
+    }
+
+    private static DevCa loadOrCreate(Path caDir, String name) {
+        if (Files.isReadable(caDir.resolve("ca.crt")) && Files.isReadable(caDir.resolve("ca.key"))) {
+            return DevCa.load(caDir.resolve("ca.crt"), caDir.resolve("ca.key"));
+        }
+        DevCa ca = DevCa.create(name);
+        ca.write(caDir);
+        return ca;
+    }
+
+    private static void issue(DevCa ca, Path caDir, DevCa.Request r, Path out) {
+        try {
+            Files.createDirectories(out);
+            ca.issue(r, out.resolve("tls.crt"), out.resolve("tls.key"));
+            Files.copy(caDir.resolve("ca.crt"), out.resolve("ca.crt"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot write " + out + ": " + e.getMessage(), e);
+        }
+    }
+
+    private HttpServer startUpstream() throws IOException {
+        HttpServer s = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 50);
+        s.createContext("/", ex -> {
+            byte[] body = ("{\"upstream\":\"local demo upstream\",\"method\":\"" + ex.getRequestMethod() + "\",\"path\":\""
+                    + ex.getRequestURI().getPath() + "\",\"message\":\"hello through the beacon\"}\n").getBytes(StandardCharsets.UTF_8);
+            ex.getRequestBody().readAllBytes();
+            ex.getResponseHeaders().add("Content-Type", "application/json");
+            ex.sendResponseHeaders(200, body.length);
+            ex.getResponseBody().write(body);
+            ex.close();
+        });
+        s.start();
+        return s;
+    }
+
+    private Process spawn(String what, List<String> cmd, Path log) throws IOException {
+        say("starting " + what + " (log: " + log + ")");
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        children.add(p);
+        return p;
+    }
+
+    private void waitReady(String what, Process p, int adminPort, Path log) throws Exception {
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+        HttpRequest req = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + "/readyz")).timeout(Duration.ofSeconds(2)).build();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(readyTimeout);
+        long lastSay = System.nanoTime();
+        while (true) {
+            if (!p.isAlive()) {
+                String tail = Files.exists(log) ? String.join("\n", tail(Files.readAllLines(log), 15)) : "";
+                stopAll();
+                throw new IllegalStateException(what + " exited with code " + p.exitValue() + " before it was ready; " + log + ":\n" + tail);
+            }
+            try {
+                if (http.send(req, HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
+                    say(what + " ready (pid " + p.pid() + ")");
+                    return;
+                }
+            } catch (IOException e) {
+                // not listening yet
+            }
+            if (System.nanoTime() > deadline) {
+                stopAll();
+                throw new IllegalStateException(what + " not ready after " + readyTimeout + " s; see " + log);
+            }
+            if (System.nanoTime() - lastSay > TimeUnit.SECONDS.toNanos(5)) {
+                say("still waiting for " + what + "...");
+                lastSay = System.nanoTime();
+            }
+            Thread.sleep(100); // polling a child's readiness endpoint
+        }
+    }
+
+    private static List<String> tail(List<String> lines, int n) {
+        return lines.subList(Math.max(0, lines.size() - n), lines.size());
+    }
+
+    private synchronized void stopAll() {
+        for (int i = children.size() - 1; i >= 0; i--) children.get(i).destroy(); // SIGTERM: bridge first, then the node drains
+        for (Process p : children) {
+            try {
+                if (!p.waitFor(15, TimeUnit.SECONDS)) p.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        if (upstream != null) upstream.stop(0);
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
+    private static void say(String s) {
+        System.out.println("local: " + s);
+        System.out.flush();
     }
 }

@@ -34,6 +34,8 @@ final class EntryHandler extends ChannelInboundHandlerAdapter {
     private Identity identity;
     private ScheduledFuture<?> firstFrameTimeout;
     private boolean classified;
+    /** One ERROR per connection: after a refusal the connection is closing. */
+    private boolean refused;
 
     EntryHandler(Relay relay, String source) {
         this.relay = relay;
@@ -71,11 +73,13 @@ final class EntryHandler extends ChannelInboundHandlerAdapter {
             }
             String td = relay.config.node.trustDomain;
             if (!td.isEmpty() && !td.equals(identity.trustDomain())) {
+                classified = refused = true; // no frame on a refused connection is acted on
                 relay.refuse(ctx, who(), new ProtocolException(ErrorCode.FORBIDDEN,
                         "identity is not in this beacon's trust domain '" + td + "'"));
                 return;
             }
             if (!relay.perIdentity.tryAcquire(identity.uri())) {
+                classified = refused = true;
                 relay.refuse(ctx, who(), Relay.overloaded("connection rate limit for this identity ("
                         + relay.config.limits.connectionsPerSecondPerIdentity + "/s)", 1000));
             }
@@ -91,7 +95,10 @@ final class EntryHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         if (classified || identity == null) {
-            relay.refuse(ctx, who(), new ProtocolException(ErrorCode.PROTOCOL_ERROR, f.type() + " is not allowed here"));
+            if (!refused && identity != null) {
+                refused = true;
+                relay.refuse(ctx, who(), new ProtocolException(ErrorCode.PROTOCOL_ERROR, f.type() + " is not allowed here"));
+            }
             return;
         }
         classified = true;
@@ -144,7 +151,7 @@ final class EntryHandler extends ChannelInboundHandlerAdapter {
         };
         wrapper.closeFuture().addListener(x -> release.run());
         long started = System.nanoTime();
-        Registry.Key key = new Registry.Key(identity.tenant(), bridgeId);
+        Registry.Key key = new Registry.Key(identity.trustDomain(), identity.tenant(), bridgeId);
         Registry.Waiter[] self = new Registry.Waiter[1];
         self[0] = new Registry.Waiter(wrapper,
                 data -> splice(wrapper, data, key, version, started),
@@ -250,7 +257,7 @@ final class EntryHandler extends ChannelInboundHandlerAdapter {
             throw new ProtocolException(ErrorCode.FORBIDDEN, "only a bridge certificate may " + what + " (this is a "
                     + identity.role().label() + ")");
         }
-        return new Registry.Key(identity.tenant(), identity.name());
+        return new Registry.Key(identity.trustDomain(), identity.tenant(), identity.name());
     }
 
     // ---- common ----

@@ -22,7 +22,8 @@ import java.util.function.Consumer;
  */
 final class Registry {
 
-    record Key(String tenant, String bridgeId) {
+    /** Trust domain is part of the key: equal tenant names from different domains are different tenants. */
+    record Key(String trustDomain, String tenant, String bridgeId) {
         @Override
         public String toString() {
             return tenant + "/" + bridgeId;

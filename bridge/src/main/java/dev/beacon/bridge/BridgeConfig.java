@@ -23,7 +23,7 @@ public class BridgeConfig implements Validated {
     public Admin admin = new Admin();
 
     public static class Beacon {
-        /** host:port of beacon nodes; one load-balanced address works too. */
+        /** host:port of each beacon node (one entry per node in this release; a single node behind one address works too). */
         public List<String> addresses = new ArrayList<>();
         /** Idle data connections per node; 0 means what the beacon asks for. */
         public int poolSize = 0;

@@ -25,7 +25,6 @@ public final class BridgeMain implements Runnable {
 
     @Override
     public void run() {
-        spec.commandLine().usage(System.err);
         throw new CommandLine.ParameterException(spec.commandLine(), "a command is required");
     }
 

@@ -49,6 +49,7 @@ final class NodeLink {
     private volatile boolean stopped;
     private volatile String node = "";
     private volatile int poolTarget;
+    private volatile long drainHintMs;
 
     NodeLink(Bridge bridge, String address) {
         this.bridge = bridge;
@@ -182,6 +183,7 @@ final class NodeLink {
                     long in = f.number("reconnect_in_ms", 0);
                     Bridge.LOG.info("beacon node draining address={} node={} reconnect_in_ms={}", address, node, in);
                     registered = false;
+                    drainHintMs = in;
                     ctx.close();
                 }
                 case PING -> ctx.writeAndFlush(Frame.of(FrameType.PONG).put("seq", f.number("seq", 0)));
@@ -206,7 +208,9 @@ final class NodeLink {
             control = null;
             idle.forEach(Channel::close);
             if (was) Bridge.LOG.info("beacon control connection lost address={} node={}", address, node);
-            scheduleReconnect(0);
+            long hint = drainHintMs;
+            drainHintMs = 0;
+            scheduleReconnect(hint); // a draining node says when to come back (to another node, behind the same address)
         }
 
         @Override

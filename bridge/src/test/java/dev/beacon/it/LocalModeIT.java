@@ -1,0 +1,66 @@
+package dev.beacon.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The README's run command, as a newcomer runs it: built jars, real processes, the wrapper command from local.json. */
+class LocalModeIT {
+    @TempDir
+    Path dir;
+
+    @Test
+    void localModeRunsAndTheWrapperCommandReachesTheUpstream() throws Exception {
+        Path beaconJar = Path.of("../beacon/target/beacon.jar").toAbsolutePath().normalize();
+        assertTrue(Files.exists(beaconJar), "built by the package phase: " + beaconJar);
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process local = new ProcessBuilder(java, "-jar", beaconJar.toString(), "local", "--dir", dir.toString())
+                .redirectErrorStream(true).start();
+        List<String> output = new ArrayList<>();
+        try {
+            BufferedReader r = new BufferedReader(new InputStreamReader(local.getInputStream(), StandardCharsets.UTF_8));
+            for (String line; (line = r.readLine()) != null; ) {
+                output.add(line);
+                if (line.equals("ready")) break;
+            }
+            assertTrue(output.contains("ready"), "local mode printed ready: " + output);
+
+            JsonNode state = new ObjectMapper().readTree(dir.resolve("local.json").toFile());
+            long beaconPid = state.get("beacon_nodes").get(0).get("pid").asLong();
+            long bridgePid = state.get("bridge").get("pid").asLong();
+            assertTrue(ProcessHandle.of(beaconPid).isPresent(), "beacon node runs as its own process");
+            assertTrue(ProcessHandle.of(bridgePid).isPresent(), "bridge runs as its own process");
+            assertEquals("acme", state.get("bridge").get("tenant").asText());
+
+            String cmd = state.get("wrapper_command").asText();
+            Process wrapper = new ProcessBuilder(Arrays.asList(cmd.split(" "))).redirectErrorStream(false).start();
+            String body = new String(wrapper.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            String err = new String(wrapper.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(wrapper.waitFor(60, TimeUnit.SECONDS));
+            assertEquals(0, wrapper.exitValue(), "wrapper command failed: " + err);
+            assertTrue(body.contains("hello through the beacon"), body);
+
+            local.destroy(); // SIGTERM, like Ctrl-C
+            assertTrue(local.waitFor(60, TimeUnit.SECONDS), "local mode stops on SIGTERM");
+            assertEquals(0, local.exitValue(), "and exits 0");
+            assertFalse(ProcessHandle.of(beaconPid).map(ProcessHandle::isAlive).orElse(false), "beacon process stopped");
+            assertFalse(ProcessHandle.of(bridgePid).map(ProcessHandle::isAlive).orElse(false), "bridge process stopped");
+        } finally {
+            local.destroyForcibly();
+        }
+    }
+}
