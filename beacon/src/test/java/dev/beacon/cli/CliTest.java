@@ -24,7 +24,6 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -147,8 +146,6 @@ class CliTest {
     }
 
     @Test
-    @Disabled("BUG: BeaconMain.run() (BeaconMain.java:32) prints the usage to System.err itself and then throws "
-            + "ParameterException, whose handler prints the usage again: `java -jar beacon.jar` shows it twice")
     void noCommandPrintsUsageOnce() {
         Run r = run();
         assertEquals(1, count(r.err(), "Usage: beacon.jar"), r.toString());
