@@ -19,9 +19,9 @@ public enum FrameType {
     STREAM(0x12),
     /** beacon -> bridge (control): open this many more data connections (wrappers are waiting). */
     WANT(0x13),
-    /** beacon -> any: this node is draining; reconnect elsewhere within the hint. */
+    /** beacon -> bridge (control): this node is draining; reconnect after reconnect_in_ms, to another node. */
     DRAIN(0x14),
-    /** either way on control connections, beacon -> bridge on idle data connections: liveness. */
+    /** bridge -> beacon on the control connection (answered with PONG); beacon -> bridge on idle data connections (never answered). */
     PING(0x20),
     /** answer to PING on the control connection. */
     PONG(0x21),

@@ -112,7 +112,7 @@ final class EntryHandler extends ChannelInboundHandlerAdapter {
                         "expected CONNECT, REGISTER or ATTACH as the first frame, got " + f.type());
             }
         } catch (ProtocolException e) {
-            if (e.code != ErrorCode.PROTOCOL_ERROR) relay.metrics.streamFailed(e.wireCode);
+            if (f.type() == FrameType.CONNECT) relay.metrics.streamFailed(e.wireCode);
             relay.refuse(ctx, who(), e);
         }
     }

@@ -72,6 +72,11 @@ public final class WrapperClient {
             } catch (java.net.ConnectException | java.net.SocketTimeoutException | java.io.EOFException e) {
                 if (System.nanoTime() > deadline) throw e;
                 pause(backoff.nextMillis());
+            } catch (javax.net.ssl.SSLHandshakeException e) {
+                // The beacon closes before TLS when a source exceeds its rate or the node began draining: retry.
+                // A certificate problem is not going to heal: fail at once.
+                if (!closedEarly(e) || System.nanoTime() > deadline) throw e;
+                pause(backoff.nextMillis());
             }
             attempt++;
         }
@@ -152,6 +157,15 @@ public final class WrapperClient {
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("beacon address must be host:port, got '" + hostPort + "'");
         }
+    }
+
+    private static boolean closedEarly(Throwable e) {
+        for (Throwable c = e; c != null; c = c.getCause()) {
+            if (c instanceof java.io.EOFException || c instanceof java.net.SocketException) return true;
+            String m = c.getMessage();
+            if (m != null && (m.contains("closed") || m.contains("Connection reset"))) return true;
+        }
+        return false;
     }
 
     private static long millis(long ms) {

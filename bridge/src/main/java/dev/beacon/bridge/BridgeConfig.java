@@ -96,8 +96,9 @@ public class BridgeConfig implements Validated {
         if (!Files.isReadable(Path.of(path))) throw new ConfigException(key, "file not found or not readable: " + path);
     }
 
-    /** Whether a wrapper identity is on the allow-list. */
+    /** Whether a wrapper identity is on the allow-list (only wrapper identities can be). */
     public boolean allows(Identity id) {
+        if (id.role() != dev.beacon.tls.Role.WRAPPER) return false;
         String uri = id.uri();
         for (String a : allow) {
             if (a.endsWith("*") ? uri.startsWith(a.substring(0, a.length() - 1)) : uri.equals(a)) return true;

@@ -50,6 +50,10 @@ final class NodeLink {
     private volatile String node = "";
     private volatile int poolTarget;
     private volatile long drainHintMs;
+    /** Data connections dialled but not yet attached. */
+    private final java.util.concurrent.atomic.AtomicInteger opening = new java.util.concurrent.atomic.AtomicInteger();
+    /** The beacon refuses idle data connections beyond its cap (limits.maxIdleDataConnectionsPerBridge, default 64). */
+    private static final int MAX_DATA_CONNECTIONS = 64;
 
     NodeLink(Bridge bridge, String address) {
         this.bridge = bridge;
@@ -176,7 +180,8 @@ final class NodeLink {
                     for (int i = 0; i < poolTarget; i++) openData();
                 }
                 case WANT -> {
-                    long n = Math.min(f.number("count", 1), 64);
+                    // Wrappers are waiting; open more, but never hold more than the beacon's idle cap.
+                    long n = Math.min(f.number("count", 1), MAX_DATA_CONNECTIONS - idle.size() - opening.get());
                     for (int i = 0; i < n; i++) openData();
                 }
                 case DRAIN -> {
@@ -192,6 +197,8 @@ final class NodeLink {
                     ProtocolException e = f.toException();
                     Bridge.LOG.warn("beacon refused registration address={} code={} reason=\"{}\"", address, e.wireCode,
                             f.text("message"));
+                    // Honour the beacon's hint; a refusal that cannot heal by itself is retried slowly, not hammered.
+                    drainHintMs = e.retryable() ? e.retryAfterMs : bridge.config.beacon.reconnectMax.toMillis();
                     ctx.close();
                 }
                 default -> {
@@ -225,13 +232,18 @@ final class NodeLink {
 
     private void openData() {
         if (stopped || !registered) return;
+        opening.incrementAndGet();
         connect(new DataHandler()).addListener((ChannelFuture f) -> {
-            if (!f.isSuccess()) Bridge.LOG.info("data connection failed address={} reason=\"{}\"", address, f.cause().getMessage());
+            if (!f.isSuccess()) {
+                opening.decrementAndGet();
+                Bridge.LOG.info("data connection failed address={} reason=\"{}\"", address, f.cause().getMessage());
+            }
         });
     }
 
     private final class DataHandler extends ChannelInboundHandlerAdapter {
         private boolean streaming;
+        private boolean counted;
 
         @Override
         public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
@@ -243,6 +255,8 @@ final class NodeLink {
                 nodeOf(ctx);
                 ctx.writeAndFlush(Frame.of(FrameType.ATTACH).put("versions", Protocol.SUPPORTED_VERSIONS));
                 idle.add(ctx.channel());
+                counted = true;
+                opening.decrementAndGet();
             }
         }
 
@@ -285,6 +299,10 @@ final class NodeLink {
 
         @Override
         public void channelInactive(ChannelHandlerContext ctx) {
+            if (!counted) {
+                counted = true;
+                opening.decrementAndGet(); // closed before its handshake finished
+            }
             idle.remove(ctx.channel());
             if (!streaming && registered && !stopped && idle.size() < poolTarget) {
                 // the beacon closed an idle one (e.g. restart): replace it after a short pause

@@ -1,0 +1,142 @@
+package dev.beacon.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.beacon.protocol.ErrorCode;
+import dev.beacon.protocol.ProtocolException;
+import dev.beacon.tls.testing.Await;
+import dev.beacon.wrapper.WrapperClient;
+import dev.beacon.wrapper.WrapperStream;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Limits a user runs into, and a node drain, each observed from the outside. */
+class LimitsAndDrainTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void streamsPerIdentityAreCapped() throws Exception {
+        try (Stack stack = Stack.start(dir, c -> c.limits.maxStreamsPerIdentity = 2)) {
+            WrapperClient w = stack.wrapper("greedy");
+            List<WrapperStream> open = new ArrayList<>();
+            open.add(echo(w.open(Stack.BRIDGE)));
+            open.add(echo(w.open(Stack.BRIDGE)));
+            ProtocolException e = assertThrows(ProtocolException.class, () -> w.openOnce(stack.beaconAddress(), Stack.BRIDGE));
+            assertEquals(ErrorCode.OVERLOADED, e.code);
+            assertTrue(e.retryAfterMs > 0, "a retry hint comes with it");
+            // another identity is not affected
+            try (WrapperStream other = echo(stack.wrapper("modest").open(Stack.BRIDGE))) {
+                roundTrip(other, "still fine");
+            }
+            open.remove(0).close();
+            Await.until("the slot is released", Duration.ofSeconds(5), () -> {
+                try (WrapperStream s = w.openOnce(stack.beaconAddress(), Stack.BRIDGE)) {
+                    return true;
+                } catch (IOException | RuntimeException x) {
+                    return false;
+                }
+            });
+            open.forEach(WrapperStream::close);
+        }
+    }
+
+    @Test
+    void anIdleStreamIsClosedByTheBeacon() throws Exception {
+        try (Stack stack = Stack.start(dir, c -> c.limits.idleTimeout = Duration.ofMillis(600))) {
+            WrapperStream s = echo(stack.wrapper("sleepy").open(Stack.BRIDGE));
+            long t0 = System.nanoTime();
+            // we send nothing more: the beacon closes the stream after the idle timeout
+            int r;
+            try {
+                r = s.in().read();
+            } catch (IOException e) {
+                r = -1;
+            }
+            assertEquals(-1, r, "stream closed");
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            assertTrue(ms >= 400 && ms < 10_000, "closed by the idle timeout, after " + ms + " ms");
+            s.close();
+        }
+    }
+
+    @Test
+    void connectionRatePerIdentityIsLimited() throws Exception {
+        try (Stack stack = Stack.start(dir, c -> c.limits.connectionsPerSecondPerIdentity = 2)) {
+            WrapperClient w = stack.wrapper("stormy");
+            int refused = 0;
+            for (int i = 0; i < 12; i++) {
+                try (WrapperStream s = w.openOnce(stack.beaconAddress(), Stack.BRIDGE)) {
+                    // accepted
+                } catch (ProtocolException e) {
+                    assertEquals(ErrorCode.OVERLOADED, e.code);
+                    assertTrue(e.getMessage().contains("rate"), e.getMessage());
+                    refused++;
+                }
+            }
+            assertTrue(refused > 0, "a burst above 2/s (burst 4) is refused");
+            try (WrapperStream s = echo(stack.wrapper("calm").open(Stack.BRIDGE))) {
+                roundTrip(s, "other identities unaffected");
+            }
+        }
+    }
+
+    @Test
+    void drainLetsOpenStreamsFinishAndTurnsNewOnesAway() throws Exception {
+        try (Stack stack = Stack.start(dir, c -> c.drain.gracePeriod = Duration.ofSeconds(20))) {
+            WrapperStream open = echo(stack.wrapper("busy").open(Stack.BRIDGE));
+            CompletableFuture<Integer> drained = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return stack.node.drain();
+                } catch (InterruptedException e) {
+                    throw new RuntimeException(e);
+                }
+            });
+            HttpClient http = HttpClient.newHttpClient();
+            URI readyz = URI.create("http://127.0.0.1:" + stack.node.adminPort() + "/readyz");
+            Await.until("readyz turns 503 while draining", Duration.ofSeconds(10), () -> {
+                try {
+                    return http.send(HttpRequest.newBuilder(readyz).build(), HttpResponse.BodyHandlers.ofString()).statusCode() == 503;
+                } catch (IOException | InterruptedException e) {
+                    return false;
+                }
+            });
+            Await.until("the bridge was told and let go", Duration.ofSeconds(10), () -> !stack.bridge.ready());
+            assertThrows(IOException.class, () -> stack.wrapper("late").openOnce(stack.beaconAddress(), Stack.BRIDGE),
+                    "a draining node takes no new streams");
+            roundTrip(open, "the open stream still works during the drain");
+            assertFalse(drained.isDone(), "the drain waits for the open stream");
+            open.close();
+            assertEquals(0, drained.get(10, TimeUnit.SECONDS), "no stream was cut");
+        }
+    }
+
+    private static WrapperStream echo(WrapperStream s) throws IOException {
+        s.out().write("ECHO".getBytes(StandardCharsets.US_ASCII));
+        s.out().flush();
+        assertEquals("ECHO", new String(s.in().readNBytes(4), StandardCharsets.US_ASCII));
+        return s;
+    }
+
+    private static void roundTrip(WrapperStream s, String text) throws IOException {
+        byte[] m = (text + "\n").getBytes(StandardCharsets.US_ASCII);
+        s.out().write(m);
+        s.out().flush();
+        assertEquals(text + "\n", new String(s.in().readNBytes(m.length), StandardCharsets.US_ASCII));
+    }
+}
