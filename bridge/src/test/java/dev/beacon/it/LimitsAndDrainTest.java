@@ -97,6 +97,37 @@ class LimitsAndDrainTest {
     }
 
     @Test
+    void connectionRatePerSourceIsLimitedBeforeTls() throws Exception {
+        try (Stack stack = Stack.start(dir, c -> c.limits.connectionsPerSecondPerSource = 5)) {
+            // Another loopback address stands in for another client host, so the bridge (127.0.0.1) is unaffected.
+            java.net.InetAddress flood = java.net.InetAddress.getByName("127.0.0.2");
+            List<java.net.Socket> burst = new ArrayList<>();
+            for (int i = 0; i < 30; i++) {
+                java.net.Socket raw = new java.net.Socket(java.net.InetAddress.getLoopbackAddress(),
+                        stack.node.relayAddress().getPort(), flood, 0);
+                raw.getOutputStream().write(0x16); // the start of a ClientHello, then nothing
+                burst.add(raw);
+            }
+            int closedAtOnce = 0;
+            for (java.net.Socket raw : burst) {
+                raw.setSoTimeout(300); // accepted ones sit in their handshake; refused ones are closed already
+                try (raw) {
+                    if (raw.getInputStream().read() < 0) closedAtOnce++;
+                } catch (java.net.SocketTimeoutException e) {
+                    // accepted, still handshaking
+                } catch (java.net.SocketException e) {
+                    closedAtOnce++; // reset
+                }
+            }
+            assertTrue(closedAtOnce >= 15, "most of a 30-connection burst above 5/s (burst 10) is closed: " + closedAtOnce);
+            assertTrue(stack.metric("beacon_handshake_failures_total", "reason", "rate_limited") >= 15);
+            try (WrapperStream s = echo(stack.wrapper("neighbour").open(Stack.BRIDGE))) {
+                roundTrip(s, "clients from other sources unaffected");
+            }
+        }
+    }
+
+    @Test
     void drainLetsOpenStreamsFinishAndTurnsNewOnesAway() throws Exception {
         try (Stack stack = Stack.start(dir, c -> c.drain.gracePeriod = Duration.ofSeconds(20))) {
             WrapperStream open = echo(stack.wrapper("busy").open(Stack.BRIDGE));
