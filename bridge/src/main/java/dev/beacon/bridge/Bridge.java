@@ -40,6 +40,9 @@ public final class Bridge implements AutoCloseable {
     final Counter streamsSpliced;
     final Counter streamsUpstreamFailed;
     final Counter streamsRefused;
+    /** Every channel the bridge opens, so shutdown closes them (and frees their buffers) before the loops stop. */
+    final io.netty.channel.group.ChannelGroup channels =
+            new io.netty.channel.group.DefaultChannelGroup("bridge", io.netty.util.concurrent.GlobalEventExecutor.INSTANCE);
     private final List<NodeLink> links = new java.util.concurrent.CopyOnWriteArrayList<>();
     private AdminServer admin;
 
@@ -106,6 +109,7 @@ public final class Bridge implements AutoCloseable {
     @Override
     public void close() {
         links.forEach(NodeLink::stop);
+        channels.close().awaitUninterruptibly(5_000);
         group.shutdownGracefully(0, 2, java.util.concurrent.TimeUnit.SECONDS).awaitUninterruptibly(5_000);
         outer.close();
         inner.close();

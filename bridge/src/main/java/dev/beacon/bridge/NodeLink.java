@@ -114,6 +114,7 @@ final class NodeLink {
                 .handler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
+                        bridge.channels.add(ch);
                         SslHandler ssl = bridge.outer.context().newHandler(ch.alloc(), host, port);
                         ssl.setHandshakeTimeoutMillis(bridge.config.beacon.connectTimeout.toMillis());
                         ch.pipeline()
@@ -347,7 +348,12 @@ final class NodeLink {
                     .channel(Transport.socketChannel())
                     .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) bridge.config.upstream.connectTimeout.toMillis())
                     .option(ChannelOption.AUTO_READ, false)
-                    .handler(new ChannelInboundHandlerAdapter());
+                    .handler(new ChannelInitializer<Channel>() {
+                        @Override
+                        protected void initChannel(Channel ch) {
+                            bridge.channels.add(ch);
+                        }
+                    });
             b.connect(up[0], Integer.parseInt(up[1])).addListener((ChannelFuture cf) -> {
                 if (!cf.isSuccess()) {
                     bridge.streamsUpstreamFailed.increment();

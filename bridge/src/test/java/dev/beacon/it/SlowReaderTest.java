@@ -22,7 +22,7 @@ class SlowReaderTest {
 
     @Test
     void aStalledReaderStallsTheWriterAndTheBeaconHoldsLittle() throws Exception {
-        long n = 64L * 1024 * 1024;
+        long n = 192L * 1024 * 1024; // well above what the kernel buffers of three TCP hops can hold
         String id = "slow";
         try (Stack stack = Stack.start(dir); WrapperStream s = stack.wrapper("slow").open(Stack.BRIDGE)) {
             s.out().write(("BULK " + n + " " + id + "\n").getBytes(StandardCharsets.US_ASCII));
@@ -44,7 +44,7 @@ class SlowReaderTest {
             long pool = stack.node.relayDirectMemory();
             System.out.printf("slow reader: upstream stalled after %d KiB of %d MiB; beacon queued %d KiB, relay pool %d KiB%n",
                     stalledAt / 1024, n >> 20, buffered / 1024, pool / 1024);
-            assertTrue(stalledAt < n / 4, "the writer was stopped long before finishing (" + stalledAt + " bytes)");
+            assertTrue(stalledAt < n / 2, "the writer was stopped long before finishing (" + stalledAt + " bytes)");
             assertTrue(buffered <= 512 * 1024, "beacon queues at most a few water marks, not the stream: " + buffered);
             assertTrue(pool <= 32L * 1024 * 1024, "relay buffer pool stays small: " + pool);
 
@@ -61,6 +61,17 @@ class SlowReaderTest {
             }
             assertEquals(n, got);
             assertEquals(TestUpstream.expectedDigest(n), HexFormat.of().formatHex(md.digest()));
+        }
+    }
+
+    @Test
+    void shuttingDownWithAStalledStreamFreesEveryBuffer() throws Exception {
+        // LeakCheck (paranoid) fails this class if a queued buffer is dropped without release on shutdown.
+        String id = "stalled-at-shutdown";
+        try (Stack stack = Stack.start(dir); WrapperStream s = stack.wrapper("stalled").open(Stack.BRIDGE)) {
+            s.out().write(("BULK " + (64L << 20) + " " + id + "\n").getBytes(StandardCharsets.US_ASCII));
+            s.out().flush();
+            Await.until("bytes queued in the beacon", Duration.ofSeconds(30), () -> stack.node.bufferedBytes() > 0);
         }
     }
 }
