@@ -51,6 +51,20 @@ public final class Cli {
         return sb.toString();
     }
 
+    /** Blocks until SIGTERM/SIGINT, runs {@code onStop} (drain, close), and then the process exits 0. */
+    public static int runUntilTerminated(Runnable onStop) throws InterruptedException {
+        java.util.concurrent.CountDownLatch stopped = new java.util.concurrent.CountDownLatch(1);
+        onTerminate(() -> {
+            try {
+                onStop.run();
+            } finally {
+                stopped.countDown();
+            }
+        });
+        stopped.await();
+        return 0;
+    }
+
     /** Exits 0 on SIGTERM/SIGINT after {@code onStop} (a JVM shutdown hook would exit 143). */
     @SuppressWarnings("restriction")
     public static void onTerminate(Runnable onStop) {

@@ -1,10 +1,13 @@
 package dev.beacon.server;
 
+import static dev.beacon.config.Checks.atLeast;
+import static dev.beacon.config.Checks.port;
+import static dev.beacon.config.Checks.positive;
+
 import dev.beacon.config.ConfigException;
+import dev.beacon.config.TlsSection;
 import dev.beacon.config.Validated;
 import dev.beacon.protocol.Protocol;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 
 /**
@@ -16,7 +19,7 @@ public class BeaconConfig implements Validated {
     public Node node = new Node();
     public Listen relay = new Listen("0.0.0.0", 8443);
     public Listen admin = new Listen("0.0.0.0", 9090);
-    public Tls tls = new Tls();
+    public TlsSection tls = new TlsSection();
     public Limits limits = new Limits();
     public Bridges bridges = new Bridges();
     public Drain drain = new Drain();
@@ -41,14 +44,6 @@ public class BeaconConfig implements Validated {
             this.host = host;
             this.port = port;
         }
-    }
-
-    public static class Tls {
-        public String cert = "";
-        public String key = "";
-        public String ca = "";
-        /** How often the files are checked for rotation. */
-        public Duration reloadInterval = Duration.ofSeconds(10);
     }
 
     public static class Limits {
@@ -86,10 +81,7 @@ public class BeaconConfig implements Validated {
     public void validate() {
         port("relay.port", relay.port);
         port("admin.port", admin.port);
-        file("tls.cert", tls.cert);
-        file("tls.key", tls.key);
-        file("tls.ca", tls.ca);
-        positive("tls.reloadInterval", tls.reloadInterval);
+        tls.validate("tls");
         positive("limits.handshakeTimeout", limits.handshakeTimeout);
         positive("limits.idleTimeout", limits.idleTimeout);
         positive("limits.streamSetupTimeout", limits.streamSetupTimeout);
@@ -105,22 +97,5 @@ public class BeaconConfig implements Validated {
         if (drain.gracePeriod == null || drain.gracePeriod.isNegative()) throw new ConfigException("drain.gracePeriod", "must be >= 0");
         positive("drain.reconnectHint", drain.reconnectHint);
         atLeast("node.ioThreads", node.ioThreads, 0);
-    }
-
-    static void port(String key, int p) {
-        if (p < 0 || p > 65535) throw new ConfigException(key, "must be a port number 0-65535 (0 picks a free one), got " + p);
-    }
-
-    static void file(String key, String path) {
-        if (path == null || path.isBlank()) throw new ConfigException(key, "is required");
-        if (!Files.isReadable(Path.of(path))) throw new ConfigException(key, "file not found or not readable: " + path);
-    }
-
-    static void positive(String key, Duration d) {
-        if (d == null || d.isZero() || d.isNegative()) throw new ConfigException(key, "must be a positive duration");
-    }
-
-    static void atLeast(String key, int v, int min) {
-        if (v < min) throw new ConfigException(key, "must be at least " + min + ", got " + v);
     }
 }

@@ -4,7 +4,6 @@ import dev.beacon.admin.AdminServer;
 import dev.beacon.splice.Transport;
 import dev.beacon.tls.ReloadingTls;
 import dev.beacon.tls.TlsContexts;
-import dev.beacon.tls.TlsFiles;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
@@ -16,7 +15,6 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
 import java.net.InetSocketAddress;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -45,8 +43,7 @@ public final class BeaconNode implements AutoCloseable {
         new JvmThreadMetrics().bindTo(meters);
         new ProcessorMetrics().bindTo(meters);
         new NettyAllocatorMetrics(PooledByteBufAllocator.DEFAULT).bindTo(meters);
-        TlsFiles files = new TlsFiles(Path.of(config.tls.cert), Path.of(config.tls.key), Path.of(config.tls.ca));
-        this.tls = new ReloadingTls("relay", files, TlsContexts::server, meters);
+        this.tls = new ReloadingTls("relay", config.tls.files(), TlsContexts::server, meters);
         this.nodeId = !config.node.id.isEmpty() ? config.node.id
                 : tls.material().identity().map(i -> i.name()).orElse("node");
         this.relay = new Relay(config, nodeId, tls, meters);

@@ -5,7 +5,6 @@ import dev.beacon.splice.Transport;
 import dev.beacon.tls.Identity;
 import dev.beacon.tls.ReloadingTls;
 import dev.beacon.tls.TlsContexts;
-import dev.beacon.tls.TlsFiles;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
@@ -15,7 +14,6 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.EventLoopGroup;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -51,8 +49,8 @@ public final class Bridge implements AutoCloseable {
         new UptimeMetrics().bindTo(meters);
         new JvmMemoryMetrics().bindTo(meters);
         new NettyAllocatorMetrics(PooledByteBufAllocator.DEFAULT).bindTo(meters);
-        this.outer = new ReloadingTls("beacon", files(config.tls), m -> TlsContexts.client(m, true), meters);
-        this.inner = new ReloadingTls("inner", files(config.inner), m -> TlsContexts.server(m, config::allows), meters);
+        this.outer = new ReloadingTls("beacon", config.tls.files(), m -> TlsContexts.client(m, true), meters);
+        this.inner = new ReloadingTls("inner", config.inner.files(), m -> TlsContexts.server(m, config::allows), meters);
         this.identity = outer.material().identity()
                 .filter(i -> i.role() == dev.beacon.tls.Role.BRIDGE)
                 .orElseThrow(() -> new dev.beacon.config.ConfigException("tls.cert",
@@ -65,10 +63,6 @@ public final class Bridge implements AutoCloseable {
                 .description("Beacon addresses with a registered control connection").register(meters);
         Gauge.builder("bridge_idle_data_connections", this, b -> b.links.stream().mapToInt(NodeLink::idle).sum())
                 .description("Warm data connections waiting for a wrapper stream").register(meters);
-    }
-
-    private static TlsFiles files(BridgeConfig.Tls t) {
-        return new TlsFiles(Path.of(t.cert), Path.of(t.key), Path.of(t.ca));
     }
 
     public Bridge start() {

@@ -2,14 +2,10 @@ package dev.beacon.bridge;
 
 import dev.beacon.cli.BeaconMain;
 import dev.beacon.cli.Cli;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
+import dev.beacon.cli.ConfigOptions;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
 
 /** {@code java -jar bridge.jar <command>}. */
 @Command(name = "bridge.jar", mixinStandardHelpOptions = true, version = "bridge (beacon wire protocol 1)",
@@ -32,30 +28,15 @@ public final class BridgeMain implements Runnable {
             description = {"Runs the bridge until SIGTERM.",
                     "Configuration: --config FILE (YAML), then BRIDGE_* environment variables, then --set key=value."})
     static final class Run implements Callable<Integer> {
-        @Option(names = {"-c", "--config"}, paramLabel = "FILE", description = "YAML configuration file")
-        Path config;
-
-        @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Override one key (repeatable)")
-        List<String> sets = new ArrayList<>();
-
-        @Option(names = "--list-keys", description = "Print every configuration key, its environment variable and default, then exit")
-        boolean listKeys;
+        @CommandLine.Mixin
+        ConfigOptions options = new ConfigOptions();
 
         @Override
         public Integer call() throws Exception {
-            if (listKeys) {
-                System.out.print(Cli.listKeys(BridgeConfig.class, "BRIDGE"));
-                return 0;
-            }
-            BridgeConfig cfg = Cli.config(BridgeConfig.class, config, "BRIDGE", sets);
+            BridgeConfig cfg = options.load(BridgeConfig.class, "BRIDGE");
+            if (cfg == null) return 0;
             Bridge bridge = new Bridge(cfg).start();
-            CountDownLatch stopped = new CountDownLatch(1);
-            Cli.onTerminate(() -> {
-                bridge.close();
-                stopped.countDown();
-            });
-            stopped.await();
-            return 0;
+            return Cli.runUntilTerminated(bridge::close);
         }
     }
 }

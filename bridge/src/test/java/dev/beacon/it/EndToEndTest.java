@@ -12,10 +12,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.util.HexFormat;
 import java.util.Map;
-import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -65,33 +62,15 @@ class EndToEndTest {
             out.write(("BULK " + n + " " + id + "\n").getBytes(StandardCharsets.US_ASCII));
             CompletableFuture<Void> sending = CompletableFuture.runAsync(() -> {
                 try {
-                    Random r = new Random(n);
-                    byte[] buf = new byte[64 * 1024];
-                    long left = n;
-                    while (left > 0) {
-                        r.nextBytes(buf);
-                        int k = (int) Math.min(buf.length, left);
-                        out.write(buf, 0, k);
-                        left -= k;
-                    }
-                    out.flush();
+                    TestUpstream.writePattern(out, n, k -> { });
                 } catch (Exception e) {
                     throw new RuntimeException(e);
                 }
             });
-            MessageDigest md = MessageDigest.getInstance("SHA-256");
-            byte[] buf = new byte[64 * 1024];
-            long got = 0;
-            while (got < n) {
-                int k = in.read(buf, 0, (int) Math.min(buf.length, n - got));
-                if (k < 0) break;
-                md.update(buf, 0, k);
-                got += k;
-            }
+            String got = TestUpstream.digest(in, n);
             sending.get(120, TimeUnit.SECONDS);
-            assertEquals(n, got, "bytes from the upstream");
             String expected = TestUpstream.expectedDigest(n);
-            assertEquals(expected, HexFormat.of().formatHex(md.digest()), "upstream -> wrapper checksum");
+            assertEquals(expected, got, "upstream -> wrapper checksum (100 MiB)");
             dev.beacon.tls.testing.Await.until("upstream hashed 100 MB", java.time.Duration.ofSeconds(60),
                     () -> stack.upstream.received.containsKey(id));
             assertEquals(expected, stack.upstream.received.get(id), "wrapper -> upstream checksum");

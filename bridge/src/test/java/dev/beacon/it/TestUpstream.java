@@ -101,48 +101,57 @@ final class TestUpstream implements AutoCloseable {
         AtomicLong progress = sent.computeIfAbsent(id, k -> new AtomicLong());
         Thread writer = new Thread(() -> {
             try {
-                Random r = new Random(n);
-                byte[] buf = new byte[64 * 1024];
-                long left = n;
-                while (left > 0) {
-                    r.nextBytes(buf);
-                    int k = (int) Math.min(buf.length, left);
-                    out.write(buf, 0, k);
-                    left -= k;
-                    progress.addAndGet(k);
-                }
-                out.flush();
+                writePattern(out, n, progress::addAndGet);
             } catch (IOException ignored) {
                 // reader side will notice
             }
         }, "upstream-bulk-writer");
         writer.start();
-        MessageDigest md = MessageDigest.getInstance("SHA-256");
-        byte[] buf = new byte[64 * 1024];
-        long left = n;
-        while (left > 0) {
-            int k = in.read(buf, 0, (int) Math.min(buf.length, left));
-            if (k < 0) break;
-            md.update(buf, 0, k);
-            left -= k;
-        }
-        received.put(id, HexFormat.of().formatHex(md.digest()));
+        received.put(id, digest(in, n));
         writer.join();
     }
 
-    /** The bytes BULK n sends, hashed: what the other end must receive. */
-    static String expectedDigest(long n) throws Exception {
-        MessageDigest md = MessageDigest.getInstance("SHA-256");
+    /** Writes the n pseudo-random bytes BULK n stands for (seeded by n), reporting progress per chunk. */
+    static void writePattern(OutputStream out, long n, java.util.function.LongConsumer progress) throws IOException {
         Random r = new Random(n);
         byte[] buf = new byte[64 * 1024];
-        long left = n;
-        while (left > 0) {
+        for (long left = n; left > 0; ) {
             r.nextBytes(buf);
             int k = (int) Math.min(buf.length, left);
-            md.update(buf, 0, k);
+            out.write(buf, 0, k);
             left -= k;
+            progress.accept(k);
         }
-        return HexFormat.of().formatHex(md.digest());
+        out.flush();
+    }
+
+    /** SHA-256 of the next n bytes of {@code in} (fewer if it ends first). */
+    static String digest(InputStream in, long n) throws IOException {
+        try {
+            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            byte[] buf = new byte[64 * 1024];
+            for (long left = n; left > 0; ) {
+                int k = in.read(buf, 0, (int) Math.min(buf.length, left));
+                if (k < 0) break;
+                md.update(buf, 0, k);
+                left -= k;
+            }
+            return HexFormat.of().formatHex(md.digest());
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The bytes BULK n sends, hashed: what the other end must receive. */
+    static String expectedDigest(long n) throws IOException {
+        java.security.DigestOutputStream sink;
+        try {
+            sink = new java.security.DigestOutputStream(OutputStream.nullOutputStream(), MessageDigest.getInstance("SHA-256"));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+        writePattern(sink, n, k -> { });
+        return HexFormat.of().formatHex(sink.getMessageDigest().digest());
     }
 
     static String line(InputStream in) throws IOException {

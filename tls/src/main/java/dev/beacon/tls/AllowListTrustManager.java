@@ -1,15 +1,12 @@
 package dev.beacon.tls;
 
 import java.net.Socket;
-import java.security.GeneralSecurityException;
-import java.security.KeyStore;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
 import java.util.List;
 import java.util.function.Predicate;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.TrustManager;
-import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509ExtendedTrustManager;
 
 /** PKIX trust in a CA bundle, plus an identity check on the client certificate, so refusal happens in the handshake. */
@@ -19,22 +16,12 @@ final class AllowListTrustManager extends X509ExtendedTrustManager {
 
     AllowListTrustManager(List<X509Certificate> trust, Predicate<Identity> allowed) {
         this.allowed = allowed;
-        try {
-            KeyStore ts = KeyStore.getInstance("PKCS12");
-            ts.load(null, null);
-            int i = 0;
-            for (X509Certificate c : trust) ts.setCertificateEntry("ca" + i++, c);
-            TrustManagerFactory tmf = TrustManagerFactory.getInstance("PKIX");
-            tmf.init(ts);
-            X509ExtendedTrustManager found = null;
-            for (TrustManager tm : tmf.getTrustManagers()) {
-                if (tm instanceof X509ExtendedTrustManager x) found = x;
-            }
-            if (found == null) throw new GeneralSecurityException("no X509 trust manager");
-            this.pkix = found;
-        } catch (GeneralSecurityException | java.io.IOException e) {
-            throw new TlsConfigException("cannot build trust manager: " + e.getMessage(), e);
+        X509ExtendedTrustManager found = null;
+        for (TrustManager tm : JdkTls.trust(trust).getTrustManagers()) {
+            if (tm instanceof X509ExtendedTrustManager x) found = x;
         }
+        if (found == null) throw new TlsConfigException("no X509 trust manager available");
+        this.pkix = found;
     }
 
     private void checkIdentity(X509Certificate[] chain) throws CertificateException {

@@ -1,0 +1,40 @@
+package dev.beacon.config;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/** Validation steps every component's config uses; each failure names its key. */
+public final class Checks {
+    private Checks() {
+    }
+
+    public static void port(String key, int p) {
+        if (p < 0 || p > 65535) throw new ConfigException(key, "must be a port number 0-65535 (0 picks a free one), got " + p);
+    }
+
+    public static void readableFile(String key, String path) {
+        if (path == null || path.isBlank()) throw new ConfigException(key, "is required");
+        if (!Files.isReadable(Path.of(path))) throw new ConfigException(key, "file not found or not readable: " + path);
+    }
+
+    public static void positive(String key, Duration d) {
+        if (d == null || d.isZero() || d.isNegative()) throw new ConfigException(key, "must be a positive duration");
+    }
+
+    public static void atLeast(String key, int v, int min) {
+        if (v < min) throw new ConfigException(key, "must be at least " + min + ", got " + v);
+    }
+
+    /** host:port with a port 1-65535. */
+    public static void hostPort(String key, String v) {
+        int i = v == null ? -1 : v.lastIndexOf(':');
+        if (i <= 0) throw new ConfigException(key, "must be host:port, got '" + v + "'");
+        try {
+            int p = Integer.parseInt(v.substring(i + 1));
+            if (p < 1 || p > 65535) throw new NumberFormatException();
+        } catch (NumberFormatException e) {
+            throw new ConfigException(key, "bad port in '" + v + "'");
+        }
+    }
+}
