@@ -28,6 +28,11 @@ public record Frame(FrameType type, ObjectNode body) {
         return this;
     }
 
+    public Frame put(String key, com.fasterxml.jackson.databind.JsonNode value) {
+        body.set(key, value);
+        return this;
+    }
+
     public String text(String key) {
         JsonNode n = body.get(key);
         return n == null || !n.isTextual() ? null : n.asText();

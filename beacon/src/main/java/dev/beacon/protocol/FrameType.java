@@ -11,7 +11,12 @@ public enum FrameType {
     REGISTER(0x02),
     /** bridge -> beacon, first frame of a data connection: offer it to the warm pool. */
     ATTACH(0x03),
-    /** beacon -> wrapper: the stream is spliced; raw bytes follow. */
+    /**
+     * node -> node, first frame of a cluster link: carry one wrapper stream to a bridge connected to the receiving
+     * node. Sent only by a node certificate; the receiver never forwards it further (one hop). Bytes may follow.
+     */
+    FORWARD(0x04),
+    /** beacon -> wrapper (or forwarding node): the stream is spliced; raw bytes follow. */
     CONNECTED(0x10),
     /** beacon -> bridge (control): registration accepted, with the negotiated version and pool size. */
     REGISTERED(0x11),
@@ -21,6 +26,8 @@ public enum FrameType {
     WANT(0x13),
     /** beacon -> bridge (control): this node is draining; reconnect after reconnect_in_ms, to another node. */
     DRAIN(0x14),
+    /** beacon -> bridge (control): the cluster's live nodes changed; the bridge should hold a connection to each. */
+    MEMBERS(0x15),
     /** bridge -> beacon on the control connection (answered with PONG); beacon -> bridge on idle data connections (never answered). */
     PING(0x20),
     /** answer to PING on the control connection. */

@@ -29,6 +29,8 @@ public class BeaconConfig implements Validated {
         public String id = "";
         /** Accept only identities of this SPIFFE trust domain; empty accepts any the CA signed. */
         public String trustDomain = "";
+        /** host:port bridges and other nodes dial to reach this node's relay port; empty derives it from relay.host/port. */
+        public String advertiseRelay = "";
         /** Relay event-loop threads; 0 means one per core. */
         public int ioThreads = 0;
     }

@@ -31,6 +31,7 @@ public final class BeaconNode implements AutoCloseable {
     private final ReloadingTls tls;
     private final Relay relay;
     private final String nodeId;
+    private final ReloadingTls linkTls;
     private AdminServer admin;
     private InetSocketAddress relayAddress;
     private volatile boolean ready;
@@ -47,6 +48,8 @@ public final class BeaconNode implements AutoCloseable {
         this.nodeId = !config.node.id.isEmpty() ? config.node.id
                 : tls.material().identity().map(i -> i.name()).orElse("node");
         this.relay = new Relay(config, nodeId, tls, meters);
+        this.linkTls = new ReloadingTls("link", config.tls.files(), m -> TlsContexts.client(m, false), meters);
+        relay.links = new Links(relay, linkTls);
         new NettyAllocatorMetrics(relay.allocator).bindTo(meters);
         io.micrometer.core.instrument.Gauge.builder("beacon_buffered_bytes", relay, Relay::bufferedBytes).baseUnit("bytes")
                 .description("Relayed bytes queued in the beacon, waiting for a slow reader").register(meters);
@@ -54,15 +57,34 @@ public final class BeaconNode implements AutoCloseable {
 
     public BeaconNode start() throws InterruptedException {
         relayAddress = relay.start();
+        String advertised = advertisedRelay();
+        relay.cluster = new ClusterView.SingleNode(nodeId, advertised);
+        relay.cluster.onNodesChanged(relay::announceMembers);
         tls.watch(config.tls.reloadInterval);
+        linkTls.watch(config.tls.reloadInterval);
         Map<String, java.util.function.Supplier<Object>> views = new LinkedHashMap<>();
         views.put("/bridges", () -> Map.of("node", nodeId, "bridges", relay.registry.describe()));
+        views.put("/cluster", () -> relay.cluster.describe());
         admin = new AdminServer(config.admin.host, config.admin.port, meters, () -> ready && !relay.draining,
                 () -> relay.draining ? "draining" : "starting", views);
         ready = true;
         LOG.info("beacon node ready node={} relay={} admin={}:{} transport={} tls={}", nodeId, relayAddress,
                 config.admin.host, admin.port(), Transport.name(), TlsContexts.provider());
         return this;
+    }
+
+    /** The relay address others dial: node.advertiseRelay, else relay.host (or this host's address for 0.0.0.0) and the bound port. */
+    private String advertisedRelay() {
+        if (!config.node.advertiseRelay.isEmpty()) return config.node.advertiseRelay;
+        String host = config.relay.host;
+        if (host.equals("0.0.0.0") || host.equals("::")) {
+            try {
+                host = java.net.InetAddress.getLocalHost().getHostAddress();
+            } catch (java.net.UnknownHostException e) {
+                host = "127.0.0.1";
+            }
+        }
+        return host + ":" + relayAddress.getPort();
     }
 
     public String nodeId() {
@@ -128,8 +150,10 @@ public final class BeaconNode implements AutoCloseable {
     @Override
     public void close() {
         ready = false;
+        relay.cluster.close();
         relay.stop();
         tls.close();
+        linkTls.close();
         if (admin != null) admin.close();
     }
 }

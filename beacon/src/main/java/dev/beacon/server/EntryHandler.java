@@ -19,6 +19,7 @@ import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.ReferenceCountUtil;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
+import java.util.List;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -108,16 +109,17 @@ final class EntryHandler extends ChannelInboundHandlerAdapter {
                 case CONNECT -> connect(ctx, f);
                 case REGISTER -> register(ctx, f);
                 case ATTACH -> attach(ctx, f);
+                case FORWARD -> forwardIn(ctx, f);
                 default -> throw new ProtocolException(ErrorCode.PROTOCOL_ERROR,
-                        "expected CONNECT, REGISTER or ATTACH as the first frame, got " + f.type());
+                        "expected CONNECT, REGISTER, ATTACH or FORWARD as the first frame, got " + f.type());
             }
         } catch (ProtocolException e) {
-            if (f.type() == FrameType.CONNECT) relay.metrics.streamFailed(e.wireCode);
+            if (f.type() == FrameType.CONNECT || f.type() == FrameType.FORWARD) relay.metrics.streamFailed(e.wireCode);
             relay.refuse(ctx, who(), e);
         }
     }
 
-    // ---- wrapper ----
+    // ---- wrapper, and streams forwarded by another node ----
 
     private void connect(ChannelHandlerContext ctx, Frame f) {
         if (identity.role() != Role.WRAPPER) {
@@ -132,10 +134,7 @@ final class EntryHandler extends ChannelInboundHandlerAdapter {
         }
         String bridgeId = f.text("bridge");
         if (bridgeId == null || bridgeId.isEmpty()) throw new ProtocolException(ErrorCode.PROTOCOL_ERROR, "CONNECT needs a \"bridge\"");
-        if (relay.draining) {
-            throw new ProtocolException(ErrorCode.DRAINING, ErrorCode.DRAINING.wire(), "node " + relay.nodeId + " is draining",
-                    relay.config.drain.reconnectHint.toMillis());
-        }
+        refuseIfDraining();
         String who = identity.uri();
         if (!relay.streamCounts.acquire(who)) {
             throw Relay.overloaded("this identity already has " + relay.config.limits.maxStreamsPerIdentity + " open streams", 1000);
@@ -143,66 +142,143 @@ final class EntryHandler extends ChannelInboundHandlerAdapter {
         relay.metrics.connections("wrapper").incrementAndGet();
         Channel wrapper = ctx.channel();
         AtomicBoolean released = new AtomicBoolean();
-        Runnable release = () -> {
+        wrapper.closeFuture().addListener(x -> {
             if (released.compareAndSet(false, true)) {
                 relay.streamCounts.release(who);
                 relay.metrics.connections("wrapper").decrementAndGet();
             }
-        };
-        wrapper.closeFuture().addListener(x -> release.run());
+        });
+        Links.Request r = new Links.Request(identity.trustDomain(), identity.tenant(), bridgeId, version, who, source);
+        Registry.Key key = new Registry.Key(r.trustDomain(), r.tenant(), r.bridgeId());
+        if (relay.registry.has(key)) {
+            claimLocal(wrapper, r, key);
+            return;
+        }
+        List<ClusterView.NodeRef> holders = relay.cluster.holders(r.trustDomain(), r.tenant(), r.bridgeId());
+        if (holders.isEmpty()) {
+            throw new ProtocolException(ErrorCode.UNKNOWN_BRIDGE, "no bridge '" + bridgeId
+                    + "' is connected for tenant '" + identity.tenant() + "'");
+        }
         long started = System.nanoTime();
-        Registry.Key key = new Registry.Key(identity.trustDomain(), identity.tenant(), bridgeId);
+        relay.links.forward(wrapper, r, holders,
+                link -> {
+                    relay.metrics.forwarded("out");
+                    splice(wrapper, link, r, null, started, true);
+                },
+                e -> refuseLater(wrapper, e));
+    }
+
+    /** A stream another node carries here for a bridge connected to this node. Never forwarded again: one hop. */
+    private void forwardIn(ChannelHandlerContext ctx, Frame f) {
+        if (identity.role() != Role.NODE) {
+            throw new ProtocolException(ErrorCode.FORBIDDEN, "only a node certificate may FORWARD (this is a "
+                    + identity.role().label() + ")");
+        }
+        int version = Protocol.negotiate(f);
+        String td = f.text("trust_domain");
+        String tenant = f.text("tenant");
+        String bridgeId = f.text("bridge");
+        String wrapperId = f.text("wrapper");
+        if (td == null || tenant == null || bridgeId == null || wrapperId == null) {
+            throw new ProtocolException(ErrorCode.PROTOCOL_ERROR, "FORWARD needs trust_domain, tenant, bridge and wrapper");
+        }
+        refuseIfDraining();
+        Registry.Key key = new Registry.Key(td, tenant, bridgeId);
+        if (!relay.registry.has(key)) {
+            throw new ProtocolException(ErrorCode.UNKNOWN_BRIDGE, "bridge '" + bridgeId + "' of tenant '" + tenant
+                    + "' is not connected to node " + relay.nodeId);
+        }
+        relay.metrics.forwarded("in");
+        String src = f.text("source");
+        claimLocal(ctx.channel(), new Links.Request(td, tenant, bridgeId, version, wrapperId,
+                (src == null ? "" : src) + " via " + identity.name()), key);
+    }
+
+    /** Waits for a data connection of a bridge connected here, then splices. */
+    private void claimLocal(Channel inbound, Links.Request r, Registry.Key key) {
+        long started = System.nanoTime();
         Registry.Waiter[] self = new Registry.Waiter[1];
-        self[0] = new Registry.Waiter(wrapper,
-                data -> splice(wrapper, data, key, version, started),
-                e -> wrapper.eventLoop().execute(() -> {
-                    relay.metrics.streamFailed(e.wireCode);
-                    relay.refuse(wrapper.pipeline().context(this), who, e);
-                }));
-        wrapper.closeFuture().addListener(x -> relay.registry.cancel(key, self[0]));
+        self[0] = new Registry.Waiter(inbound,
+                data -> splice(inbound, data, r, Frame.of(FrameType.STREAM), started, false),
+                e -> refuseLater(inbound, e));
+        inbound.closeFuture().addListener(x -> relay.registry.cancel(key, self[0]));
         relay.registry.claim(key, self[0]);
     }
 
-    /** Pairs a waiting wrapper with a bridge data connection. Runs on any thread. */
-    private void splice(Channel wrapper, Channel data, Registry.Key key, int version, long started) {
-        String streamId = Long.toHexString(System.nanoTime()) + Integer.toHexString(wrapper.hashCode());
-        Splice splice = Splice.between(wrapper, data,
+    private void refuseLater(Channel ch, ProtocolException e) {
+        ch.eventLoop().execute(() -> {
+            ChannelHandlerContext ctx = ch.pipeline().context(this);
+            if (ctx == null) {
+                ch.close();
+                return;
+            }
+            relay.metrics.streamFailed(e.wireCode);
+            relay.refuse(ctx, who(), e);
+        });
+    }
+
+    private void refuseIfDraining() {
+        if (relay.draining) {
+            throw new ProtocolException(ErrorCode.DRAINING, ErrorCode.DRAINING.wire(), "node " + relay.nodeId + " is draining",
+                    relay.config.drain.reconnectHint.toMillis());
+        }
+    }
+
+    /**
+     * Splices {@code inbound} (a wrapper, or a link from another node) with {@code peer} (a bridge data connection,
+     * or a link to another node). {@code toPeer} (STREAM) goes first on the peer; CONNECTED goes to the inbound side.
+     * Runs on any thread; each side is set up on its own event loop.
+     */
+    private void splice(Channel inbound, Channel peer, Links.Request r, Frame toPeer, long started, boolean viaLink) {
+        String streamId = Long.toHexString(System.nanoTime()) + Integer.toHexString(inbound.hashCode());
+        boolean forwarded = viaLink || identity.role() == Role.NODE;
+        Splice splice = Splice.between(inbound, peer,
                 n -> {
                     relay.metrics.wrapperToBridgeBytes.increment(n);
+                    if (forwarded) relay.metrics.forwardedBytes.increment(n);
                 },
-                relay.metrics.bridgeToWrapperBytes::increment,
+                n -> {
+                    relay.metrics.bridgeToWrapperBytes.increment(n);
+                    if (forwarded) relay.metrics.forwardedBytes.increment(n);
+                },
                 (aToB, bToA, cause) -> {
                     relay.activeStreams.decrementAndGet();
                     relay.metrics.streamsClosed.increment();
                     if (cause != null) relay.metrics.streamFailed("broken");
-                    Relay.LOG.debug("stream ended id={} bridge={} wrapper_to_bridge={} bridge_to_wrapper={}", streamId, key, aToB, bToA);
+                    Relay.LOG.debug("stream ended id={} bridge={}/{} wrapper_to_bridge={} bridge_to_wrapper={}", streamId,
+                            r.tenant(), r.bridgeId(), aToB, bToA);
                 });
         relay.activeStreams.incrementAndGet();
         relay.metrics.streamsOpened.increment();
         long idleMs = relay.config.limits.idleTimeout.toMillis();
         // Order matters: the STREAM frame must reach the data connection before any stream byte does.
-        data.eventLoop().execute(() -> {
-            PooledData pd = data.pipeline().get(PooledData.class);
+        peer.eventLoop().execute(() -> {
+            PooledData pd = peer.pipeline().get(PooledData.class);
             if (pd != null) pd.claimed = true;
-            data.writeAndFlush(Frame.of(FrameType.STREAM).put("stream", streamId).put("version", version)
-                    .put("wrapper", identity.uri()).put("source", source));
-            removeIfPresent(data, "frames", "encoder", "pooled", "ping");
-            data.pipeline().addLast("idle", new IdleStateHandler(0, 0, idleMs, TimeUnit.MILLISECONDS));
-            data.pipeline().addLast("idle-close", IdleClose.INSTANCE);
-            splice.install(data, splice.handlerForB());
+            if (toPeer != null) {
+                peer.writeAndFlush(toPeer.put("stream", streamId).put("version", r.version())
+                        .put("wrapper", r.wrapper()).put("source", r.source()));
+            }
+            removeIfPresent(peer, "encoder", "pooled", "ping");
+            peer.pipeline().addLast("idle", new IdleStateHandler(0, 0, idleMs, TimeUnit.MILLISECONDS));
+            peer.pipeline().addLast("idle-close", IdleClose.INSTANCE);
+            splice.install(peer, splice.handlerForB());
+            removeIfPresent(peer, "frames"); // a link may hold bytes right behind CONNECTED: they go into the splice
         });
-        wrapper.eventLoop().execute(() -> {
-            wrapper.writeAndFlush(Frame.of(FrameType.CONNECTED).put("version", version).put("stream", streamId).put("node", relay.nodeId));
-            wrapper.pipeline().remove("encoder");
-            wrapper.pipeline().addLast("idle", new IdleStateHandler(0, 0, idleMs, TimeUnit.MILLISECONDS));
-            wrapper.pipeline().addLast("idle-close", IdleClose.INSTANCE);
-            if (relay.tap != null) wrapper.pipeline().addLast("tap", new Tap(relay.tap));
-            wrapper.pipeline().remove(this);
-            splice.install(wrapper, splice.handlerForA());
-            // Bytes the wrapper sent right behind CONNECT are in the decoder: removing it hands them to the splice.
-            wrapper.pipeline().remove("frames");
+        inbound.eventLoop().execute(() -> {
+            inbound.writeAndFlush(Frame.of(FrameType.CONNECTED).put("version", r.version()).put("stream", streamId)
+                    .put("node", relay.nodeId));
+            inbound.pipeline().remove("encoder");
+            inbound.pipeline().addLast("idle", new IdleStateHandler(0, 0, idleMs, TimeUnit.MILLISECONDS));
+            inbound.pipeline().addLast("idle-close", IdleClose.INSTANCE);
+            if (relay.tap != null && !viaLink) inbound.pipeline().addLast("tap", new Tap(relay.tap));
+            inbound.pipeline().remove(this);
+            splice.install(inbound, splice.handlerForA());
+            // Bytes sent right behind CONNECT/FORWARD are in the decoder: removing it hands them to the splice.
+            inbound.pipeline().remove("frames");
             relay.metrics.streamSetup.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
-            Relay.LOG.debug("stream opened id={} wrapper={} bridge={}", streamId, identity, key);
+            Relay.LOG.debug("stream opened id={} wrapper={} bridge={}/{} via_link={}", streamId, r.wrapper(), r.tenant(),
+                    r.bridgeId(), viaLink);
         });
     }
 
@@ -211,34 +287,32 @@ final class EntryHandler extends ChannelInboundHandlerAdapter {
     private void register(ChannelHandlerContext ctx, Frame f) {
         Registry.Key key = bridgeKey("REGISTER");
         int version = Protocol.negotiate(f);
-        if (relay.draining) {
-            throw new ProtocolException(ErrorCode.DRAINING, ErrorCode.DRAINING.wire(), "node " + relay.nodeId + " is draining",
-                    relay.config.drain.reconnectHint.toMillis());
-        }
+        refuseIfDraining();
         Channel ch = ctx.channel();
-        relay.registry.register(key, ch, version);
+        if (relay.registry.register(key, ch, version)) {
+            relay.cluster.bridgeUp(key.trustDomain(), key.tenant(), key.bridgeId(), System.currentTimeMillis(), version);
+        }
         AtomicInteger gauge = relay.metrics.connections("bridge_control");
         gauge.incrementAndGet();
         ch.closeFuture().addListener(x -> {
             gauge.decrementAndGet();
-            relay.registry.unregister(key, ch);
+            if (relay.registry.unregister(key, ch)) relay.cluster.bridgeDown(key.trustDomain(), key.tenant(), key.bridgeId());
             Relay.LOG.info("bridge control connection closed bridge={} source={}", identity, source);
         });
         long hb = relay.config.bridges.heartbeatInterval.toMillis();
         ctx.pipeline().addBefore("entry", "idle", new IdleStateHandler(hb * 3, 0, 0, TimeUnit.MILLISECONDS));
         ctx.pipeline().replace(this, "control", new Control(identity));
-        ch.writeAndFlush(Frame.of(FrameType.REGISTERED).put("version", version).put("node", relay.nodeId)
-                .put("pool", relay.config.bridges.poolSize).put("heartbeat_ms", hb));
+        Frame registered = Frame.of(FrameType.REGISTERED).put("version", version).put("node", relay.nodeId)
+                .put("pool", relay.config.bridges.poolSize).put("heartbeat_ms", hb);
+        relay.putNodes(registered);
+        ch.writeAndFlush(registered);
         Relay.LOG.info("bridge registered bridge={} source={} version={}", identity, source, version);
     }
 
     private void attach(ChannelHandlerContext ctx, Frame f) {
         Registry.Key key = bridgeKey("ATTACH");
         Protocol.negotiate(f);
-        if (relay.draining) {
-            throw new ProtocolException(ErrorCode.DRAINING, ErrorCode.DRAINING.wire(), "node " + relay.nodeId + " is draining",
-                    relay.config.drain.reconnectHint.toMillis());
-        }
+        refuseIfDraining();
         Channel ch = ctx.channel();
         AtomicInteger gauge = relay.metrics.connections("bridge_data");
         gauge.incrementAndGet();

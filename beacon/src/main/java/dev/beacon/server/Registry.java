@@ -66,23 +66,32 @@ final class Registry {
         this.setupTimeoutMs = setupTimeoutMs;
     }
 
-    void register(Key key, Channel control, int version) {
-        Bridge b = bridges.computeIfAbsent(key, Bridge::new);
-        synchronized (b) {
-            b.controls.add(control);
-            b.version = version;
+    /** Returns true when this is the bridge's first control connection here (announce it to the cluster). */
+    boolean register(Key key, Channel control, int version) {
+        while (true) {
+            Bridge b = bridges.computeIfAbsent(key, Bridge::new);
+            synchronized (b) {
+                if (bridges.get(key) != b) continue; // removed meanwhile by the last unregister
+                b.controls.add(control);
+                b.version = version;
+                return b.controls.size() == 1;
+            }
         }
     }
 
-    /** Removes a control connection; the last one takes the bridge's idle pool and waiting wrappers with it. */
-    void unregister(Key key, Channel control) {
+    boolean has(Key key) {
+        return bridges.containsKey(key);
+    }
+
+    /** Removes a control connection; the last one takes the bridge's idle pool and waiting wrappers with it (returns true). */
+    boolean unregister(Key key, Channel control) {
         Bridge b = bridges.get(key);
-        if (b == null) return;
+        if (b == null) return false;
         List<Channel> toClose = new ArrayList<>();
         List<Waiter> toFail = new ArrayList<>();
         synchronized (b) {
             b.controls.remove(control);
-            if (!b.controls.isEmpty()) return;
+            if (!b.controls.isEmpty()) return false;
             bridges.remove(key, b);
             toClose.addAll(b.idle);
             b.idle.clear();
@@ -91,6 +100,7 @@ final class Registry {
         }
         toClose.forEach(Channel::close);
         for (Waiter w : toFail) fail(w, new ProtocolException(ErrorCode.UNKNOWN_BRIDGE, "bridge " + key + " disconnected"));
+        return true;
     }
 
     /** Offers a data connection: it goes to a waiting wrapper at once, or into the pool. */

@@ -40,6 +40,9 @@ public final class Relay {
     final ChannelGroup all = new DefaultChannelGroup("relay", GlobalEventExecutor.INSTANCE);
     final AtomicInteger activeStreams;
     volatile boolean draining;
+    /** The cluster (or a single node): who else is live, who holds which bridge. Set before start(). */
+    volatile ClusterView cluster;
+    Links links;
     /** Test hook: sees every relayed chunk, wrapper to bridge, before it is forwarded. Null in production. */
     volatile Consumer<io.netty.buffer.ByteBuf> tap;
 
@@ -94,9 +97,22 @@ public final class Relay {
         ssl.setHandshakeTimeoutMillis(config.limits.handshakeTimeout.toMillis());
         ch.pipeline()
                 .addLast("tls", ssl)
-                .addLast("frames", new FrameCodec.Decoder(config.limits.maxFrameBytes, EnumSet.of(FrameType.CONNECT)))
+                .addLast("frames", new FrameCodec.Decoder(config.limits.maxFrameBytes, EnumSet.of(FrameType.CONNECT, FrameType.FORWARD)))
                 .addLast("encoder", new FrameCodec.Encoder())
                 .addLast("entry", new EntryHandler(this, source));
+    }
+
+    /** Adds the live nodes ({@code nodes: [{id, relay}]}) to a REGISTERED or MEMBERS frame. */
+    Frame putNodes(Frame f) {
+        com.fasterxml.jackson.databind.node.ArrayNode arr = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.arrayNode();
+        for (ClusterView.NodeRef n : cluster.nodes()) arr.addObject().put("id", n.id()).put("relay", n.relayAddress());
+        return f.put("nodes", arr);
+    }
+
+    /** Tells every connected bridge the new membership, so it can hold a connection to each node. */
+    void announceMembers() {
+        if (draining) return;
+        for (Channel c : registry.controls()) c.writeAndFlush(putNodes(Frame.of(FrameType.MEMBERS)));
     }
 
     /** Bytes written to relay connections but not yet accepted by the kernel: what slow readers cost us. */
@@ -125,6 +141,7 @@ public final class Relay {
     /** Stops taking new connections and streams, and tells bridges to go elsewhere. */
     void beginDrain() {
         draining = true;
+        cluster.withdrawAll(); // others stop routing streams here at once
         if (server != null) server.close().syncUninterruptibly();
         long hint = config.drain.reconnectHint.toMillis();
         Frame drain = Frame.of(FrameType.DRAIN).put("reconnect_in_ms", hint).put("try_for_ms", config.drain.gracePeriod.toMillis());

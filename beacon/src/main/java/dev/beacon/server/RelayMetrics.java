@@ -21,6 +21,8 @@ final class RelayMetrics {
     final Counter wrapperToBridgeBytes;
     final Counter bridgeToWrapperBytes;
     final Timer streamSetup;
+    final Counter forwardedBytes;
+    private final Map<String, Counter> forwarded = new ConcurrentHashMap<>();
     final AtomicInteger activeStreams = new AtomicInteger();
 
     RelayMetrics(MeterRegistry registry, Registry bridges) {
@@ -36,6 +38,8 @@ final class RelayMetrics {
                 .description("From a wrapper's CONNECT to CONNECTED (includes waiting for a bridge data connection)")
                 .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(10))
                 .register(registry);
+        forwardedBytes = Counter.builder("beacon_forwarded_bytes_total")
+                .description("Bytes carried over node-to-node links (both ways, counted on each node of the hop)").register(registry);
         Gauge.builder("beacon_streams_active", activeStreams, AtomicInteger::get).description("Spliced streams open now").register(registry);
         Gauge.builder("beacon_bridges_registered", bridges, Registry::registeredCount).description("Bridges with a control connection").register(registry);
         Gauge.builder("beacon_bridge_idle_data_connections", bridges, Registry::idleCount).description("Warm data connections waiting for a stream").register(registry);
@@ -58,6 +62,12 @@ final class RelayMetrics {
     void errorSent(String code) {
         errorsSent.computeIfAbsent(code, c -> Counter.builder("beacon_errors_sent_total").tag("code", c)
                 .description("ERROR frames sent, by code (streams refused, protocol violations)").register(registry)).increment();
+    }
+
+    /** A stream forwarded to another node ("out") or received from one ("in"). */
+    void forwarded(String direction) {
+        forwarded.computeIfAbsent(direction, d -> Counter.builder("beacon_forwarded_streams_total").tag("direction", d)
+                .description("Streams carried one hop between nodes").register(registry)).increment();
     }
 
     /** A wrapper stream that was refused (reason = error code) or broke after splicing (reason = "broken"). */

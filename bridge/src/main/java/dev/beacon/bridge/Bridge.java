@@ -65,6 +65,47 @@ public final class Bridge implements AutoCloseable {
                 .description("Warm data connections waiting for a wrapper stream").register(meters);
     }
 
+    /** Which link holds which node: one control connection per node is enough. */
+    private final Map<String, NodeLink> owners = new java.util.HashMap<>();
+
+    /** A link registered on {@code node}; false when another link already holds it. */
+    synchronized boolean claim(NodeLink link, String node) {
+        NodeLink owner = owners.get(node);
+        if (owner != null && owner != link) return false;
+        owners.put(node, link);
+        return true;
+    }
+
+    synchronized void release(NodeLink link, String node) {
+        if (owners.get(node) == link) owners.remove(node);
+        links.forEach(NodeLink::wake);
+    }
+
+    /** Nodes the beacon told us about that no link holds yet. */
+    synchronized boolean missingNodes() {
+        return !owners.keySet().containsAll(knownNodes.keySet());
+    }
+
+    private final Map<String, String> knownNodes = new java.util.HashMap<>();
+
+    /** The beacon's live nodes: dial each one's advertised relay address that no link covers yet. */
+    synchronized void learn(Map<String, String> nodes) {
+        if (nodes.isEmpty()) return;
+        knownNodes.clear();
+        knownNodes.putAll(nodes);
+        for (Map.Entry<String, String> n : nodes.entrySet()) {
+            boolean covered = owners.containsKey(n.getKey())
+                    || links.stream().anyMatch(l -> l.address().equals(n.getValue()));
+            if (!covered) {
+                NodeLink l = new NodeLink(this, n.getValue());
+                links.add(l);
+                LOG.info("learned beacon node node={} address={}", n.getKey(), n.getValue());
+                l.start();
+            }
+        }
+        if (missingNodes()) links.forEach(NodeLink::wake);
+    }
+
     public Bridge start() {
         outer.watch(config.tls.reloadInterval);
         inner.watch(config.inner.reloadInterval);
@@ -81,6 +122,13 @@ public final class Bridge implements AutoCloseable {
         LOG.info("bridge started bridge={} beacons={} upstream={} tls={}", identity, config.beacon.addresses,
                 config.upstream.address, TlsContexts.provider());
         return this;
+    }
+
+    /** Nodes held right now (node id -> address dialled). */
+    public synchronized Map<String, String> connectedNodes() {
+        Map<String, String> out = new java.util.TreeMap<>();
+        owners.forEach((n, l) -> out.put(n, l.address()));
+        return out;
     }
 
     /** Ready when at least one beacon has our registration and a warm data connection. */

@@ -50,6 +50,10 @@ final class NodeLink {
     private volatile String node = "";
     private volatile int poolTarget;
     private volatile long drainHintMs;
+    /** This connection reached a node another link already holds. */
+    private volatile boolean surplus;
+    /** A surplus link waits here until some node lacks a connection. */
+    private volatile boolean parked;
     /** Data connections dialled but not yet attached. */
     private final java.util.concurrent.atomic.AtomicInteger opening = new java.util.concurrent.atomic.AtomicInteger();
     /** The beacon refuses idle data connections beyond its cap (limits.maxIdleDataConnectionsPerBridge, default 64). */
@@ -74,11 +78,39 @@ final class NodeLink {
 
     Map<String, Object> describe() {
         return Map.of("address", address, "node", node, "registered", registered, "idle_data_connections", idle.size(),
-                "reconnect_attempts", backoff.attempts());
+                "reconnect_attempts", backoff.attempts(), "parked", parked);
     }
 
     void start() {
         dialControl();
+    }
+
+    /** A parked (surplus) link dials again: some node lost its connection or joined. */
+    void wake() {
+        if (parked && !stopped) {
+            parked = false;
+            scheduleReconnect(0);
+        }
+    }
+
+    String address() {
+        return address;
+    }
+
+    String node() {
+        return node;
+    }
+
+    /** The {@code nodes: [{id, relay}]} of a REGISTERED or MEMBERS frame. */
+    private static java.util.Map<String, String> nodesOf(Frame f) {
+        java.util.Map<String, String> out = new java.util.LinkedHashMap<>();
+        com.fasterxml.jackson.databind.JsonNode arr = f.body().get("nodes");
+        if (arr != null && arr.isArray()) {
+            for (com.fasterxml.jackson.databind.JsonNode n : arr) {
+                if (n.hasNonNull("id") && n.hasNonNull("relay")) out.put(n.get("id").asText(), n.get("relay").asText());
+            }
+        }
+        return out;
     }
 
     void stop() {
@@ -169,9 +201,17 @@ final class NodeLink {
             }
             switch (f.type()) {
                 case REGISTERED -> {
+                    node = f.text("node") != null ? f.text("node") : node;
+                    bridge.learn(nodesOf(f));
+                    if (!bridge.claim(NodeLink.this, node)) {
+                        // Another link already holds this node (a load-balanced address landed on it again).
+                        surplus = true;
+                        Bridge.LOG.debug("already connected to node={}, address={} dials again", node, address);
+                        ctx.close();
+                        return;
+                    }
                     registered = true;
                     backoff.reset();
-                    node = f.text("node") != null ? f.text("node") : node;
                     int pool = bridge.config.beacon.poolSize > 0 ? bridge.config.beacon.poolSize : (int) f.number("pool", 4);
                     poolTarget = Math.max(1, Math.min(pool, 64));
                     long hb = Math.min(bridge.config.beacon.heartbeatInterval.toMillis(), f.number("heartbeat_ms", Long.MAX_VALUE));
@@ -180,6 +220,7 @@ final class NodeLink {
                             f.number("version", 0), poolTarget);
                     for (int i = 0; i < poolTarget; i++) openData();
                 }
+                case MEMBERS -> bridge.learn(nodesOf(f));
                 case WANT -> {
                     // Wrappers are waiting; open more, but never hold more than the beacon's idle cap.
                     long n = Math.min(f.number("count", 1), MAX_DATA_CONNECTIONS - idle.size() - opening.get());
@@ -215,9 +256,20 @@ final class NodeLink {
             registered = false;
             control = null;
             idle.forEach(Channel::close);
-            if (was) Bridge.LOG.info("beacon control connection lost address={} node={}", address, node);
+            if (was) {
+                bridge.release(NodeLink.this, node);
+                Bridge.LOG.info("beacon control connection lost address={} node={}", address, node);
+            }
             long hint = drainHintMs;
             drainHintMs = 0;
+            if (surplus) {
+                surplus = false;
+                if (!bridge.missingNodes()) {
+                    parked = true; // every node is held; dial again when that changes (wake)
+                    return;
+                }
+                hint = Math.max(hint, 200);
+            }
             scheduleReconnect(hint); // a draining node says when to come back (to another node, behind the same address)
         }
 
@@ -253,7 +305,12 @@ final class NodeLink {
                     ctx.close();
                     return;
                 }
-                nodeOf(ctx);
+                String reached = nodeOf(ctx);
+                if (!reached.equals(node)) {
+                    Bridge.LOG.debug("data connection reached node={} instead of node={}, retrying", reached, node);
+                    ctx.close(); // channelInactive replaces it
+                    return;
+                }
                 ctx.writeAndFlush(Frame.of(FrameType.ATTACH).put("versions", Protocol.SUPPORTED_VERSIONS));
                 idle.add(ctx.channel());
                 counted = true;

@@ -1,0 +1,170 @@
+package dev.beacon.server;
+
+import dev.beacon.protocol.ErrorCode;
+import dev.beacon.protocol.Frame;
+import dev.beacon.protocol.FrameCodec;
+import dev.beacon.protocol.FrameType;
+import dev.beacon.protocol.Protocol;
+import dev.beacon.protocol.ProtocolException;
+import dev.beacon.splice.Transport;
+import dev.beacon.tls.Identity;
+import dev.beacon.tls.ReloadingTls;
+import dev.beacon.tls.Role;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
+import io.netty.util.ReferenceCountUtil;
+import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * Node-to-node links for one-hop forwarding: a wrapper stream that lands on a node without the bridge is
+ * carried over an mTLS connection (node certificates both ways) to a node that has it. The link is the relay
+ * port of the other node, opened with FORWARD; it is spliced like any stream, so back-pressure is the same.
+ */
+final class Links {
+    private final Relay relay;
+    private final ReloadingTls tls;
+
+    Links(Relay relay, ReloadingTls nodeClientTls) {
+        this.relay = relay;
+        this.tls = nodeClientTls;
+    }
+
+    /** A stream to forward: who asked, for which bridge. */
+    record Request(String trustDomain, String tenant, String bridgeId, int version, String wrapper, String source) {
+    }
+
+    /**
+     * Tries the holders in random order until one answers CONNECTED (then {@code onLinked} gets the link channel,
+     * decoder still in place holding any bytes behind CONNECTED) or all failed ({@code onFail}).
+     */
+    void forward(Channel inbound, Request r, List<ClusterView.NodeRef> holders, Consumer<Channel> onLinked,
+                 Consumer<ProtocolException> onFail) {
+        List<ClusterView.NodeRef> order = new ArrayList<>(holders);
+        Collections.shuffle(order);
+        attempt(inbound, r, order, 0, null, onLinked, onFail);
+    }
+
+    private void attempt(Channel inbound, Request r, List<ClusterView.NodeRef> order, int i, ProtocolException last,
+                         Consumer<Channel> onLinked, Consumer<ProtocolException> onFail) {
+        if (!inbound.isActive()) return;
+        if (i >= order.size()) {
+            onFail.accept(last != null ? last : new ProtocolException(ErrorCode.UNKNOWN_BRIDGE,
+                    "no node holding bridge '" + r.bridgeId() + "' of tenant '" + r.tenant() + "' could be reached"));
+            return;
+        }
+        ClusterView.NodeRef target = order.get(i);
+        Consumer<ProtocolException> next = e -> inbound.eventLoop().execute(
+                () -> attempt(inbound, r, order, i + 1, e, onLinked, onFail));
+        int colon = target.relayAddress().lastIndexOf(':');
+        String host = target.relayAddress().substring(0, colon);
+        int port = Integer.parseInt(target.relayAddress().substring(colon + 1));
+        Bootstrap b = Transport.configure(new Bootstrap())
+                .group(inbound.eventLoop()) // same loop as the wrapper: the splice never crosses threads
+                .channel(Transport.socketChannel())
+                .option(ChannelOption.ALLOCATOR, relay.allocator)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) relay.config.limits.streamSetupTimeout.toMillis())
+                .handler(new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        relay.all.add(ch);
+                        SslHandler ssl = tls.context().newHandler(ch.alloc(), host, port);
+                        ssl.setHandshakeTimeoutMillis(relay.config.limits.handshakeTimeout.toMillis());
+                        ch.pipeline()
+                                .addLast("tls", ssl)
+                                .addLast("frames", new FrameCodec.Decoder(Protocol.DEFAULT_MAX_FRAME_BYTES, EnumSet.of(FrameType.CONNECTED)))
+                                .addLast("encoder", new FrameCodec.Encoder())
+                                .addLast("link", new LinkHandler(target, r, onLinked, next));
+                    }
+                });
+        b.connect(host, port).addListener((ChannelFuture f) -> {
+            if (!f.isSuccess()) {
+                Relay.LOG.info("cluster link failed node={} address={} reason=\"{}\"", target.id(), target.relayAddress(),
+                        f.cause().getMessage());
+                next.accept(new ProtocolException(ErrorCode.UNKNOWN_BRIDGE, ErrorCode.UNKNOWN_BRIDGE.wire(),
+                        "node " + target.id() + " holding the bridge is unreachable", 200));
+            }
+        });
+    }
+
+    private final class LinkHandler extends ChannelInboundHandlerAdapter {
+        private final ClusterView.NodeRef target;
+        private final Request r;
+        private final Consumer<Channel> onLinked;
+        private final Consumer<ProtocolException> next;
+        private boolean done;
+
+        LinkHandler(ClusterView.NodeRef target, Request r, Consumer<Channel> onLinked, Consumer<ProtocolException> next) {
+            this.target = target;
+            this.r = r;
+            this.onLinked = onLinked;
+            this.next = next;
+        }
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+            if (!(evt instanceof SslHandshakeCompletionEvent e)) return;
+            if (!e.isSuccess()) {
+                fail(ctx, "TLS handshake with node " + target.id() + " failed: " + e.cause().getMessage());
+                return;
+            }
+            X509Certificate cert = (X509Certificate) ctx.pipeline().get(SslHandler.class).engine().getSession().getPeerCertificates()[0];
+            Identity id = Identity.of(cert).orElse(null);
+            if (id == null || id.role() != Role.NODE || !id.name().equals(target.id())) {
+                fail(ctx, "the peer at " + target.relayAddress() + " is " + id + ", not node " + target.id());
+                return;
+            }
+            ctx.writeAndFlush(Frame.of(FrameType.FORWARD).put("versions", Protocol.SUPPORTED_VERSIONS)
+                    .put("trust_domain", r.trustDomain()).put("tenant", r.tenant()).put("bridge", r.bridgeId())
+                    .put("wrapper", r.wrapper()).put("source", r.source()));
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (!(msg instanceof Frame f)) {
+                ReferenceCountUtil.release(msg);
+                return;
+            }
+            if (f.type() == FrameType.CONNECTED && !done) {
+                done = true;
+                ctx.pipeline().remove(this);
+                onLinked.accept(ctx.channel());
+            } else if (f.type() == FrameType.ERROR && !done) {
+                done = true;
+                ctx.close();
+                next.accept(f.toException());
+            } else {
+                fail(ctx, "unexpected " + f.type() + " from node " + target.id());
+            }
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            fail(ctx, "node " + target.id() + " closed the link");
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            fail(ctx, "link to node " + target.id() + ": " + cause.getMessage());
+        }
+
+        private void fail(ChannelHandlerContext ctx, String why) {
+            if (done) return;
+            done = true;
+            Relay.LOG.info("cluster link refused node={} reason=\"{}\"", target.id(), why);
+            ctx.close();
+            next.accept(new ProtocolException(ErrorCode.UNKNOWN_BRIDGE, ErrorCode.UNKNOWN_BRIDGE.wire(), why, 200));
+        }
+    }
+}
