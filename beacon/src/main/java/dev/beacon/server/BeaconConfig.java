@@ -58,7 +58,7 @@ public class BeaconConfig implements Validated {
         public int maxStreamsPerIdentity = 256;
         /** New connections per second per source IP (token bucket; burst is twice this). */
         public int connectionsPerSecondPerSource = 100;
-        /** New connections per second per certificate identity (burst is twice this). */
+        /** New connections per second per wrapper identity (burst is twice this). Bridges are bounded by the idle-pool cap instead. */
         public int connectionsPerSecondPerIdentity = 50;
         public int maxFrameBytes = Protocol.DEFAULT_MAX_FRAME_BYTES;
         /** Idle data connections kept per bridge; more are refused as overloaded. */

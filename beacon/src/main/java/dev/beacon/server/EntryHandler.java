@@ -79,7 +79,8 @@ final class EntryHandler extends ChannelInboundHandlerAdapter {
                         "identity is not in this beacon's trust domain '" + td + "'"));
                 return;
             }
-            if (!relay.perIdentity.tryAcquire(identity.uri())) {
+            // Wrappers only: a bridge's pool legitimately opens connections in bursts (bounded by the idle-pool cap).
+            if (identity.role() == Role.WRAPPER && !relay.perIdentity.tryAcquire(identity.uri())) {
                 classified = refused = true;
                 relay.refuse(ctx, who(), Relay.overloaded("connection rate limit for this identity ("
                         + relay.config.limits.connectionsPerSecondPerIdentity + "/s)", 1000));
