@@ -44,6 +44,9 @@ final class LocalCommand implements Callable<Integer> {
     @Option(names = "--bridge-jar", paramLabel = "JAR", description = "bridge.jar to run (default: bridge/target/bridge.jar next to this beacon.jar's module)")
     Path bridgeJar;
 
+    @Option(names = "--nodes", defaultValue = "3", description = "Beacon nodes to run as a cluster (default: ${DEFAULT-VALUE})")
+    int nodes;
+
     @Option(names = "--ready-timeout", defaultValue = "60", description = "Seconds to wait for each process to be ready (default: ${DEFAULT-VALUE})")
     int readyTimeout;
 
@@ -61,48 +64,79 @@ final class LocalCommand implements Callable<Integer> {
         }
         Files.createDirectories(dir.resolve("logs"));
         say("making dev certificates in " + dir.resolve("pki"));
-        Pki pki = pki(dir.resolve("pki"));
+        if (nodes < 1 || nodes > 9) throw new Cli.UsageException("--nodes must be 1-9, got " + nodes);
+        Pki pki = pki(dir.resolve("pki"), nodes);
 
         upstream = startUpstream();
         String upstreamAddr = "127.0.0.1:" + upstream.getAddress().getPort();
-        int relayPort = freePort();
-        int adminPort = freePort();
+        int n = nodes;
+        int[] relayPorts = new int[n];
+        int[] adminPorts = new int[n];
+        int[] gossipPorts = new int[n];
+        for (int i = 0; i < n; i++) {
+            relayPorts[i] = freePort();
+            adminPorts[i] = freePort();
+            gossipPorts[i] = freePort();
+        }
         int bridgeAdmin = freePort();
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
 
-        Path beaconYaml = dir.resolve("beacon.yaml");
-        Files.writeString(beaconYaml, String.join("\n",
-                "node: {id: node-1, trustDomain: " + DOMAIN + "}",
-                "relay: {host: 127.0.0.1, port: " + relayPort + "}",
-                "admin: {host: 127.0.0.1, port: " + adminPort + "}",
-                "tls: {cert: " + pki.node + "/tls.crt, key: " + pki.node + "/tls.key, ca: " + pki.node + "/ca.crt, reloadInterval: 5s}",
-                "drain: {gracePeriod: 5s}", ""));
+        List<Map<String, Object>> nodeState = new ArrayList<>();
+        List<Process> nodeProcs = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            String id = "node-" + (i + 1);
+            Path nodeDir = pki.nodes.get(i);
+            List<String> peers = new ArrayList<>();
+            for (int j = 0; j < n; j++) if (j != i) peers.add("\"127.0.0.1:" + gossipPorts[j] + "\"");
+            Path yaml = dir.resolve(id + ".yaml");
+            Files.writeString(yaml, String.join("\n",
+                    "node: {id: " + id + ", trustDomain: " + DOMAIN + ", advertiseRelay: \"localhost:" + relayPorts[i] + "\"}",
+                    "relay: {host: 127.0.0.1, port: " + relayPorts[i] + "}",
+                    "admin: {host: 127.0.0.1, port: " + adminPorts[i] + "}",
+                    "tls: {cert: " + nodeDir + "/tls.crt, key: " + nodeDir + "/tls.key, ca: " + nodeDir + "/ca.crt, reloadInterval: 5s}",
+                    "cluster: {enabled: " + (n > 1) + ", host: 127.0.0.1, port: " + gossipPorts[i] + ", peers: [" + String.join(", ", peers) + "]}",
+                    "drain: {gracePeriod: 5s}", ""));
+            Path log = dir.resolve("logs/beacon-" + id + ".log");
+            Process p = spawn("beacon " + id, List.of(java, "-jar", beaconJar.toString(), "server", "--config", yaml.toString()), log);
+            nodeProcs.add(p);
+            Map<String, Object> st = new LinkedHashMap<>();
+            st.put("id", id);
+            st.put("pid", p.pid());
+            st.put("relay", "localhost:" + relayPorts[i]);
+            st.put("admin", "http://127.0.0.1:" + adminPorts[i]);
+            st.put("gossip", "127.0.0.1:" + gossipPorts[i]);
+            st.put("log", log.toString());
+            st.put("config", yaml.toString());
+            st.put("restart", java + " -jar " + beaconJar + " server --config " + yaml + " >> " + log + " 2>&1 &");
+            nodeState.add(st);
+        }
+        for (int i = 0; i < n; i++) {
+            waitReady("beacon node-" + (i + 1), nodeProcs.get(i), adminPorts[i], dir.resolve("logs/beacon-node-" + (i + 1) + ".log"));
+        }
+
         Path bridgeYaml = dir.resolve("bridge.yaml");
         Files.writeString(bridgeYaml, String.join("\n",
-                "beacon: {addresses: [\"localhost:" + relayPort + "\"]}",
+                "beacon: {addresses: [\"localhost:" + relayPorts[0] + "\"], followMembers: true}",
                 "tls: {cert: " + pki.bridge + "/tls.crt, key: " + pki.bridge + "/tls.key, ca: " + pki.bridge + "/ca.crt}",
                 "inner: {cert: " + pki.innerBridge + "/tls.crt, key: " + pki.innerBridge + "/tls.key, ca: " + pki.innerBridge + "/ca.crt}",
                 "allow: [\"spiffe://" + COMPANY + "/tenant/" + TENANT + "/wrapper/*\"]",
                 "upstream: {address: \"" + upstreamAddr + "\"}",
                 "admin: {host: 127.0.0.1, port: " + bridgeAdmin + "}", ""));
-
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process beacon = spawn("beacon node-1", List.of(java, "-jar", beaconJar.toString(), "server", "--config", beaconYaml.toString()),
-                dir.resolve("logs/beacon-node-1.log"));
-        waitReady("beacon node-1", beacon, adminPort, dir.resolve("logs/beacon-node-1.log"));
         Process bridge = spawn("bridge", List.of(java, "-jar", bridgeJar.toString(), "run", "--config", bridgeYaml.toString()),
                 dir.resolve("logs/bridge.log"));
         waitReady("bridge " + BRIDGE, bridge, bridgeAdmin, dir.resolve("logs/bridge.log"));
+        waitBridgeHoldsAll(bridgeAdmin, n);
 
+        List<String> beaconAddrs = new ArrayList<>();
+        for (int p : relayPorts) beaconAddrs.add("localhost:" + p);
         String wrapperCmd = String.join(" ", java, "-jar", beaconJar.toString(), "wrapper",
-                "--beacon", "localhost:" + relayPort, "--bridge", BRIDGE,
+                "--beacon", String.join(",", beaconAddrs), "--bridge", BRIDGE,
                 "--cert", pki.wrapper + "/tls.crt", "--key", pki.wrapper + "/tls.key", "--ca", pki.wrapper + "/ca.crt",
                 "--inner-cert", pki.innerWrapper + "/tls.crt", "--inner-key", pki.innerWrapper + "/tls.key",
                 "--inner-ca", pki.innerWrapper + "/ca.crt", "--path", "/v1/hello");
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("dir", dir.toString());
-        out.put("beacon_nodes", List.of(Map.of("id", "node-1", "pid", beacon.pid(), "relay", "localhost:" + relayPort,
-                "admin", "http://127.0.0.1:" + adminPort, "log", dir.resolve("logs/beacon-node-1.log").toString(),
-                "config", beaconYaml.toString())));
+        out.put("beacon_nodes", nodeState);
         out.put("bridge", Map.of("id", BRIDGE, "tenant", TENANT, "pid", bridge.pid(), "admin", "http://127.0.0.1:" + bridgeAdmin,
                 "log", dir.resolve("logs/bridge.log").toString(), "config", bridgeYaml.toString()));
         out.put("upstream", Map.of("address", upstreamAddr, "pid", ProcessHandle.current().pid(), "note", "served by this local process"));
@@ -116,6 +150,10 @@ final class LocalCommand implements Callable<Integer> {
         w.put("inner_ca", pki.innerWrapper + "/ca.crt");
         out.put("wrapper", w);
         out.put("wrapper_command", wrapperCmd);
+        out.put("how_to", Map.of(
+                "kill a node", "kill -9 <beacon_nodes[i].pid>  (then start it again with beacon_nodes[i].restart)",
+                "drain a node", "kill <beacon_nodes[i].pid>  (SIGTERM: drains, leaves the cluster, exits 0)",
+                "cluster state", "curl <beacon_nodes[i].admin>/cluster"));
         out.put("local_pid", ProcessHandle.current().pid());
         new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(dir.resolve("local.json").toFile(), out);
 
@@ -125,35 +163,38 @@ final class LocalCommand implements Callable<Integer> {
             stopAll();
             done.countDown();
         });
-        System.out.println("local system up: beacon relay localhost:" + relayPort + ", bridge " + BRIDGE + " (tenant " + TENANT
-                + "), upstream " + upstreamAddr);
+        System.out.println("local system up: " + n + " beacon node(s) " + beaconAddrs + ", bridge " + BRIDGE + " (tenant " + TENANT
+                + ") on every node, upstream " + upstreamAddr);
         System.out.println("state: " + dir.resolve("local.json"));
         System.out.println("try:   " + wrapperCmd);
         System.out.println("ready");
         System.out.flush();
-        // Watch the children: if one dies on its own, say so and stop the rest.
+        // Beacon nodes may be killed and restarted by hand (that is what they are for); the bridge must stay.
         while (!done.await(200, TimeUnit.MILLISECONDS)) {
-            for (Process p : children) {
-                if (!p.isAlive()) {
-                    System.err.println("error: a child process (pid " + p.pid() + ") exited with code " + p.exitValue()
-                            + "; see " + dir.resolve("logs") + "; stopping the local system");
-                    stopAll();
-                    return 1;
-                }
+            if (!bridge.isAlive()) {
+                System.err.println("error: the bridge (pid " + bridge.pid() + ") exited with code " + bridge.exitValue()
+                        + "; see " + dir.resolve("logs/bridge.log") + "; stopping the local system");
+                stopAll();
+                return 1;
             }
         }
         return 0;
     }
 
-    private record Pki(Path node, Path bridge, Path wrapper, Path innerBridge, Path innerWrapper) {
+    private record Pki(List<Path> nodes, Path bridge, Path wrapper, Path innerBridge, Path innerWrapper) {
     }
 
     /** Beacon operator's CA for the outer mTLS, the company's CA for the inner TLS. Reused if present. */
-    private static Pki pki(Path d) {
+    private static Pki pki(Path d, int n) {
         DevCa beaconCa = loadOrCreate(d.resolve("beacon-ca"), "beacon local CA");
         DevCa companyCa = loadOrCreate(d.resolve("company-ca"), "acme company CA");
-        Pki p = new Pki(d.resolve("node-1"), d.resolve("bridge"), d.resolve("wrapper"), d.resolve("inner-bridge"), d.resolve("inner-wrapper"));
-        issue(beaconCa, d.resolve("beacon-ca"), new DevCa.Request(Identity.node(DOMAIN, "node-1")).dns("localhost").ip("127.0.0.1"), p.node);
+        List<Path> nodeDirs = new ArrayList<>();
+        for (int i = 1; i <= n; i++) {
+            Path nd = d.resolve("node-" + i);
+            issue(beaconCa, d.resolve("beacon-ca"), new DevCa.Request(Identity.node(DOMAIN, "node-" + i)).dns("localhost").ip("127.0.0.1"), nd);
+            nodeDirs.add(nd);
+        }
+        Pki p = new Pki(nodeDirs, d.resolve("bridge"), d.resolve("wrapper"), d.resolve("inner-bridge"), d.resolve("inner-wrapper"));
         issue(beaconCa, d.resolve("beacon-ca"), new DevCa.Request(Identity.bridge(DOMAIN, TENANT, BRIDGE)), p.bridge);
         issue(beaconCa, d.resolve("beacon-ca"), new DevCa.Request(Identity.wrapper(DOMAIN, TENANT, "demo")), p.wrapper);
         issue(companyCa, d.resolve("company-ca"), new DevCa.Request(Identity.bridge(COMPANY, TENANT, BRIDGE)), p.innerBridge);
@@ -231,6 +272,26 @@ final class LocalCommand implements Callable<Integer> {
             }
             Thread.sleep(100); // polling a child's readiness endpoint
         }
+    }
+
+    /** Waits until the bridge holds a control connection to every node (its /beacons view). */
+    private void waitBridgeHoldsAll(int adminPort, int n) throws Exception {
+        HttpClient http = HttpClient.newHttpClient();
+        HttpRequest req = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + "/beacons")).timeout(Duration.ofSeconds(2)).build();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(readyTimeout);
+        while (System.nanoTime() < deadline) {
+            try {
+                String body = http.send(req, HttpResponse.BodyHandlers.ofString()).body();
+                if (body.split("\"registered\" : true", -1).length - 1 >= n) {
+                    say("bridge holds all " + n + " node(s)");
+                    return;
+                }
+            } catch (IOException e) {
+                // retry
+            }
+            Thread.sleep(100); // polling the bridge's view
+        }
+        say("warning: the bridge does not hold every node yet; see " + dir.resolve("logs/bridge.log"));
     }
 
     private static List<String> tail(List<String> lines, int n) {

@@ -23,6 +23,7 @@ public class BeaconConfig implements Validated {
     public Limits limits = new Limits();
     public Bridges bridges = new Bridges();
     public Drain drain = new Drain();
+    public dev.beacon.gossip.ClusterConfig cluster = new dev.beacon.gossip.ClusterConfig();
 
     public static class Node {
         /** This node's id; empty means the name in the node certificate's identity. */
@@ -99,5 +100,6 @@ public class BeaconConfig implements Validated {
         if (drain.gracePeriod == null || drain.gracePeriod.isNegative()) throw new ConfigException("drain.gracePeriod", "must be >= 0");
         positive("drain.reconnectHint", drain.reconnectHint);
         atLeast("node.ioThreads", node.ioThreads, 0);
+        if (cluster.enabled) cluster.validate("cluster");
     }
 }

@@ -45,8 +45,11 @@ public final class BeaconNode implements AutoCloseable {
         new ProcessorMetrics().bindTo(meters);
         new NettyAllocatorMetrics(PooledByteBufAllocator.DEFAULT).bindTo(meters);
         this.tls = new ReloadingTls("relay", config.tls.files(), TlsContexts::server, meters);
-        this.nodeId = !config.node.id.isEmpty() ? config.node.id
-                : tls.material().identity().map(i -> i.name()).orElse("node");
+        dev.beacon.tls.Identity self = tls.material().identity()
+                .filter(i -> i.role() == dev.beacon.tls.Role.NODE)
+                .orElseThrow(() -> new dev.beacon.config.ConfigException("tls.cert", config.tls.cert
+                        + " is not a node certificate (needs a spiffe://<domain>/node/<id> URI SAN)"));
+        this.nodeId = !config.node.id.isEmpty() ? config.node.id : self.name();
         this.relay = new Relay(config, nodeId, tls, meters);
         this.linkTls = new ReloadingTls("link", config.tls.files(), m -> TlsContexts.client(m, false), meters);
         relay.links = new Links(relay, linkTls);
@@ -58,7 +61,11 @@ public final class BeaconNode implements AutoCloseable {
     public BeaconNode start() throws InterruptedException {
         relayAddress = relay.start();
         String advertised = advertisedRelay();
-        relay.cluster = new ClusterView.SingleNode(nodeId, advertised);
+        relay.cluster = config.cluster.enabled
+                ? new GossipClusterView(dev.beacon.gossip.Cluster.start(config.cluster, nodeId, config.tls.files(),
+                        Map.of(GossipClusterView.RELAY, advertised, "protocol_versions", dev.beacon.protocol.Protocol.SUPPORTED_VERSIONS.toString()),
+                        meters))
+                : new ClusterView.SingleNode(nodeId, advertised);
         relay.cluster.onNodesChanged(relay::announceMembers);
         tls.watch(config.tls.reloadInterval);
         linkTls.watch(config.tls.reloadInterval);
@@ -143,6 +150,9 @@ public final class BeaconNode implements AutoCloseable {
             }
         }
         int left = relay.activeStreams.get();
+        io.micrometer.core.instrument.Timer.builder("beacon_drain_duration_seconds")
+                .description("From SIGTERM to the last stream finished (or the grace period ran out)")
+                .register(meters).record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS);
         LOG.info("drained node={} took_ms={} streams_cut={}", nodeId, (System.nanoTime() - start) / 1_000_000, left);
         return left;
     }

@@ -90,7 +90,7 @@ public final class Bridge implements AutoCloseable {
 
     /** The beacon's live nodes: dial each one's advertised relay address that no link covers yet. */
     synchronized void learn(Map<String, String> nodes) {
-        if (nodes.isEmpty()) return;
+        if (nodes.isEmpty() || !config.beacon.followMembers) return;
         knownNodes.clear();
         knownNodes.putAll(nodes);
         for (Map.Entry<String, String> n : nodes.entrySet()) {

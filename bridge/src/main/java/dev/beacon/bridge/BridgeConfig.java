@@ -25,6 +25,8 @@ public class BridgeConfig implements Validated {
     public static class Beacon {
         /** host:port of each beacon node (one entry per node in this release; a single node behind one address works too). */
         public List<String> addresses = new ArrayList<>();
+        /** Hold a connection to every live node the beacon reports (false: only the configured addresses). */
+        public boolean followMembers = true;
         /** Idle data connections per node; 0 means what the beacon asks for. */
         public int poolSize = 0;
         public Duration heartbeatInterval = Duration.ofSeconds(15);

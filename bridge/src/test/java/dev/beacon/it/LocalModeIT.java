@@ -40,9 +40,12 @@ class LocalModeIT {
             assertTrue(output.contains("ready"), "local mode printed ready: " + output);
 
             JsonNode state = new ObjectMapper().readTree(dir.resolve("local.json").toFile());
-            long beaconPid = state.get("beacon_nodes").get(0).get("pid").asLong();
+            assertEquals(3, state.get("beacon_nodes").size(), "three beacon nodes");
+            List<Long> nodePids = new ArrayList<>();
+            for (JsonNode n : state.get("beacon_nodes")) nodePids.add(n.get("pid").asLong());
+            assertEquals(3, nodePids.stream().distinct().count(), "each node is its own process");
+            for (long pid : nodePids) assertTrue(ProcessHandle.of(pid).isPresent(), "beacon node " + pid + " runs");
             long bridgePid = state.get("bridge").get("pid").asLong();
-            assertTrue(ProcessHandle.of(beaconPid).isPresent(), "beacon node runs as its own process");
             assertTrue(ProcessHandle.of(bridgePid).isPresent(), "bridge runs as its own process");
             assertEquals("acme", state.get("bridge").get("tenant").asText());
 
@@ -57,7 +60,9 @@ class LocalModeIT {
             local.destroy(); // SIGTERM, like Ctrl-C
             assertTrue(local.waitFor(60, TimeUnit.SECONDS), "local mode stops on SIGTERM");
             assertEquals(0, local.exitValue(), "and exits 0");
-            assertFalse(ProcessHandle.of(beaconPid).map(ProcessHandle::isAlive).orElse(false), "beacon process stopped");
+            for (long pid : nodePids) {
+                assertFalse(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false), "beacon node " + pid + " stopped");
+            }
             assertFalse(ProcessHandle.of(bridgePid).map(ProcessHandle::isAlive).orElse(false), "bridge process stopped");
         } finally {
             local.destroyForcibly();

@@ -1,0 +1,112 @@
+package dev.beacon.it;
+
+import dev.beacon.bridge.Bridge;
+import dev.beacon.bridge.BridgeConfig;
+import dev.beacon.tls.TlsFiles;
+import dev.beacon.tls.TlsMaterial;
+import dev.beacon.tls.testing.Await;
+import dev.beacon.tls.testing.TestPki;
+import dev.beacon.wrapper.WrapperClient;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Three beacon node processes, an in-process bridge and upstream, real certificates, loopback only. */
+final class ClusterHarness implements AutoCloseable {
+    final TestPki pki;
+    final Path dir;
+    final TestUpstream upstream;
+    final List<NodeProcess> nodes = new ArrayList<>();
+    Bridge bridge;
+
+    ClusterHarness(Path dir, int count) throws Exception {
+        this.dir = dir;
+        this.pki = TestPki.create(dir.resolve("pki"));
+        this.upstream = new TestUpstream();
+        for (int i = 0; i < count; i++) {
+            String id = "n" + (char) ('a' + i);
+            nodes.add(new NodeProcess(dir.resolve("nodes"), id, pki.node(id)).with("drain: {gracePeriod: 10s}"));
+        }
+        for (NodeProcess n : nodes) n.peers(nodes);
+    }
+
+    NodeProcess node(int i) {
+        return nodes.get(i);
+    }
+
+    /** Starts every node in parallel and waits until each is ready and sees all the others. */
+    ClusterHarness startAll() throws Exception {
+        for (NodeProcess n : nodes) n.start();
+        for (NodeProcess n : nodes) n.awaitReady(Duration.ofSeconds(60));
+        awaitMembers(nodes.size());
+        return this;
+    }
+
+    void awaitMembers(int expected) {
+        for (NodeProcess n : nodes) {
+            if (!n.alive()) continue;
+            Await.until(n.id + " sees " + expected + " reachable members", Duration.ofSeconds(30),
+                    () -> reachable(n) == expected);
+        }
+    }
+
+    static int reachable(NodeProcess n) {
+        try {
+            int c = 0;
+            for (var m : n.json("/cluster").get("members")) if (m.path("reachable").asBoolean(false)) c++;
+            return c;
+        } catch (Exception e) {
+            return -1;
+        }
+    }
+
+    /** A bridge dialling {@code seeds}; {@code follow} lets it learn and hold every node. */
+    Bridge startBridge(List<NodeProcess> seeds, boolean follow) {
+        TlsFiles outer = pki.bridge(Stack.TENANT, Stack.BRIDGE);
+        TlsFiles inner = pki.innerBridge(Stack.TENANT, Stack.BRIDGE);
+        BridgeConfig c = new BridgeConfig();
+        c.beacon.addresses = seeds.stream().map(NodeProcess::relay).toList();
+        c.beacon.followMembers = follow;
+        c.beacon.reconnectMin = Duration.ofMillis(50);
+        c.beacon.reconnectMax = Duration.ofMillis(500);
+        c.beacon.heartbeatInterval = Duration.ofSeconds(1);
+        c.tls.cert = outer.cert().toString();
+        c.tls.key = outer.key().toString();
+        c.tls.ca = outer.ca().toString();
+        c.inner.cert = inner.cert().toString();
+        c.inner.key = inner.key().toString();
+        c.inner.ca = inner.ca().toString();
+        c.allow = List.of("spiffe://" + TestPki.COMPANY_DOMAIN + "/tenant/" + Stack.TENANT + "/wrapper/*");
+        c.upstream.address = upstream.address();
+        c.admin.host = "127.0.0.1";
+        c.admin.port = 0;
+        c.validate();
+        bridge = new Bridge(c).start();
+        Await.until("bridge ready", Duration.ofSeconds(30), bridge::ready);
+        return bridge;
+    }
+
+    void awaitBridgeHolds(int count) {
+        Await.until("bridge holds " + count + " nodes (has " + (bridge == null ? "none" : bridge.connectedNodes()) + ")",
+                Duration.ofSeconds(30), () -> bridge.connectedNodes().size() == count);
+    }
+
+    /** The reference wrapper, dialling {@code entry} nodes in order, retrying for {@code retryFor}. */
+    WrapperClient wrapper(String name, List<NodeProcess> entry, Duration retryFor) {
+        WrapperClient.Options o = new WrapperClient.Options();
+        o.beacons = entry.stream().map(NodeProcess::relay).toList();
+        o.outer = TlsMaterial.load(pki.wrapper(Stack.TENANT, name));
+        o.inner = TlsMaterial.load(pki.innerWrapper(Stack.TENANT, name));
+        o.retryFor = retryFor;
+        o.readTimeout = Duration.ofSeconds(30);
+        return new WrapperClient(o);
+    }
+
+    @Override
+    public void close() throws Exception {
+        if (bridge != null) bridge.close();
+        for (NodeProcess n : nodes) n.close();
+        upstream.close();
+    }
+}

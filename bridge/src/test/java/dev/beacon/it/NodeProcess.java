@@ -1,0 +1,201 @@
+package dev.beacon.it;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.beacon.tls.TlsFiles;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+
+/** One beacon node as a real process (beacon.jar server), so it can be drained with SIGTERM or killed with SIGKILL. */
+final class NodeProcess implements AutoCloseable {
+    static final Path JAR = Path.of("../beacon/target/beacon.jar").toAbsolutePath().normalize();
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+
+    final String id;
+    final int relayPort;
+    final int adminPort;
+    final int gossipPort;
+    final Path dir;
+    private final TlsFiles tls;
+    private final List<String> extra = new ArrayList<>();
+    private List<Integer> peerGossipPorts = List.of();
+    private Process process;
+    /** Milliseconds from process start to /readyz 200, for the last start. */
+    long readyMillis;
+
+    NodeProcess(Path dir, String id, TlsFiles tls) throws IOException {
+        this.dir = dir;
+        this.id = id;
+        this.tls = tls;
+        this.relayPort = freePort();
+        this.adminPort = freePort();
+        this.gossipPort = freePort();
+        Files.createDirectories(dir);
+    }
+
+    NodeProcess peers(List<NodeProcess> all) {
+        peerGossipPorts = all.stream().filter(n -> n != this).map(n -> n.gossipPort).toList();
+        return this;
+    }
+
+    /** Extra config lines (YAML, top level), e.g. "drain: {gracePeriod: 5s}". */
+    NodeProcess with(String yamlLine) {
+        extra.add(yamlLine);
+        return this;
+    }
+
+    String relay() {
+        return "localhost:" + relayPort;
+    }
+
+    private long startedAt;
+
+    NodeProcess start() throws IOException {
+        startedAt = System.nanoTime();
+        String peers = peerGossipPorts.stream().map(p -> "\"127.0.0.1:" + p + "\"").collect(Collectors.joining(", "));
+        List<String> yaml = new ArrayList<>(List.of(
+                "node: {id: " + id + ", advertiseRelay: \"localhost:" + relayPort + "\"}",
+                "relay: {host: 127.0.0.1, port: " + relayPort + "}",
+                "admin: {host: 127.0.0.1, port: " + adminPort + "}",
+                "tls: {cert: " + tls.cert() + ", key: " + tls.key() + ", ca: " + tls.ca() + "}",
+                "cluster: {enabled: true, host: 127.0.0.1, port: " + gossipPort + ", peers: [" + peers + "]}"));
+        // later keys of the same section merge: e.g. "cluster: {protocolVersion: 1}" would replace; use clusterExtra
+        yaml.addAll(extra);
+        Path config = dir.resolve(id + ".yaml");
+        Files.writeString(config, mergeSections(yaml));
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        process = new ProcessBuilder(java, "-Xmx256m", "-jar", JAR.toString(), "server", "--config", config.toString())
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve(id + ".log").toFile()))
+                .start();
+        return this;
+    }
+
+    /** Writes "section: {a: 1}" lines so a later line for the same section adds keys instead of replacing it. */
+    private static String mergeSections(List<String> lines) {
+        java.util.LinkedHashMap<String, List<String>> sections = new java.util.LinkedHashMap<>();
+        for (String l : lines) {
+            int c = l.indexOf(':');
+            String name = l.substring(0, c).trim();
+            String body = l.substring(c + 1).trim();
+            body = body.substring(1, body.length() - 1).trim(); // strip { }
+            sections.computeIfAbsent(name, k -> new ArrayList<>()).add(body);
+        }
+        StringBuilder sb = new StringBuilder();
+        sections.forEach((k, v) -> sb.append(k).append(": {").append(String.join(", ", v)).append("}\n"));
+        return sb.toString();
+    }
+
+    NodeProcess startAndAwaitReady() throws Exception {
+        start();
+        awaitReady(Duration.ofSeconds(30));
+        return this;
+    }
+
+    /** Waits for /readyz 200 and records {@link #readyMillis} since the process started. */
+    void awaitReady(Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            if (!process.isAlive()) throw new AssertionError("node " + id + " exited with " + process.exitValue() + ": " + log());
+            if (status("/readyz") == 200) {
+                readyMillis = (System.nanoTime() - startedAt) / 1_000_000;
+                return;
+            }
+            if (System.nanoTime() > deadline) throw new AssertionError("node " + id + " not ready: " + log());
+            Thread.sleep(20); // polling the child's readiness endpoint
+        }
+    }
+
+    int status(String path) {
+        try {
+            return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + path))
+                    .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.discarding()).statusCode();
+        } catch (IOException | InterruptedException e) {
+            return -1;
+        }
+    }
+
+    JsonNode json(String path) throws Exception {
+        String body = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + path))
+                .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString()).body();
+        return new ObjectMapper().readTree(body);
+    }
+
+    /** A counter or gauge from /metrics (sum over series matching the prefix), -1 when absent. */
+    double metric(String seriesPrefix) throws Exception {
+        String body = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + "/metrics"))
+                .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString()).body();
+        double sum = -1;
+        for (String line : body.split("\n")) {
+            if (line.startsWith(seriesPrefix)) sum = Math.max(sum, 0) + Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+        }
+        return sum;
+    }
+
+    long pid() {
+        return process.pid();
+    }
+
+    boolean alive() {
+        return process != null && process.isAlive();
+    }
+
+    /** SIGKILL: no drain, no goodbye. */
+    void kill9() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor(10, TimeUnit.SECONDS);
+    }
+
+    /** SIGTERM: drain, leave, exit; returns the exit code. */
+    int terminate(Duration timeout) throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            process.destroyForcibly();
+            throw new AssertionError("node " + id + " did not exit within " + timeout + " after SIGTERM: " + log());
+        }
+        return process.exitValue();
+    }
+
+    int waitForExit(Duration timeout) throws InterruptedException {
+        if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) throw new AssertionError("node " + id + " still running");
+        return process.exitValue();
+    }
+
+    String log() {
+        try {
+            List<String> lines = Files.readAllLines(dir.resolve(id + ".log"));
+            return String.join("\n", lines.subList(Math.max(0, lines.size() - 30), lines.size()));
+        } catch (IOException e) {
+            return "(no log)";
+        }
+    }
+
+    @Override
+    public void close() {
+        if (process != null && process.isAlive()) {
+            process.destroyForcibly();
+            try {
+                process.waitFor(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+}
