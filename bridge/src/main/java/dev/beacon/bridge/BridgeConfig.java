@@ -31,7 +31,7 @@ public class BridgeConfig implements Validated {
         public int poolSize = 0;
         public Duration heartbeatInterval = Duration.ofSeconds(15);
         public Duration reconnectMin = Duration.ofMillis(100);
-        public Duration reconnectMax = Duration.ofSeconds(30);
+        public Duration reconnectMax = Duration.ofSeconds(5);
         public Duration connectTimeout = Duration.ofSeconds(5);
     }
 
