@@ -73,12 +73,33 @@ public final class Bridge implements AutoCloseable {
         NodeLink owner = owners.get(node);
         if (owner != null && owner != link) return false;
         owners.put(node, link);
+        ensureSeedDialers();
         return true;
+    }
+
+    /**
+     * While some node is not held, keep one more link dialling each configured address: when the nodes sit behind
+     * one load-balanced address (their advertised addresses unreachable from here), that is how the others are found.
+     */
+    private void ensureSeedDialers() {
+        if (!missingNodes() || links.size() >= 4 * (knownNodes.size() + config.beacon.addresses.size())) return;
+        for (String seed : config.beacon.addresses) {
+            boolean dialling = links.stream().anyMatch(l -> l.address().equals(seed) && !owners.containsValue(l) && !l.parked());
+            if (dialling) continue;
+            NodeLink parked = links.stream().filter(l -> l.address().equals(seed) && l.parked()).findFirst().orElse(null);
+            if (parked != null) {
+                parked.wake();
+            } else {
+                NodeLink l = new NodeLink(this, seed);
+                links.add(l);
+                l.start();
+            }
+        }
     }
 
     synchronized void release(NodeLink link, String node) {
         if (owners.get(node) == link) owners.remove(node);
-        links.forEach(NodeLink::wake);
+        ensureSeedDialers();
     }
 
     /** Nodes the beacon told us about that no link holds yet. */
@@ -103,7 +124,7 @@ public final class Bridge implements AutoCloseable {
                 l.start();
             }
         }
-        if (missingNodes()) links.forEach(NodeLink::wake);
+        ensureSeedDialers();
     }
 
     public Bridge start() {

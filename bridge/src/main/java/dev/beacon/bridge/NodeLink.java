@@ -93,6 +93,10 @@ final class NodeLink {
         }
     }
 
+    boolean parked() {
+        return parked;
+    }
+
     String address() {
         return address;
     }

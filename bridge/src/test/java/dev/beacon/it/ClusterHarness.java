@@ -63,10 +63,14 @@ final class ClusterHarness implements AutoCloseable {
 
     /** A bridge dialling {@code seeds}; {@code follow} lets it learn and hold every node. */
     Bridge startBridge(List<NodeProcess> seeds, boolean follow) {
+        return startBridgeAt(seeds.stream().map(NodeProcess::relay).toList(), follow);
+    }
+
+    Bridge startBridgeAt(List<String> addresses, boolean follow) {
         TlsFiles outer = pki.bridge(Stack.TENANT, Stack.BRIDGE);
         TlsFiles inner = pki.innerBridge(Stack.TENANT, Stack.BRIDGE);
         BridgeConfig c = new BridgeConfig();
-        c.beacon.addresses = seeds.stream().map(NodeProcess::relay).toList();
+        c.beacon.addresses = addresses;
         c.beacon.followMembers = follow;
         c.beacon.reconnectMin = Duration.ofMillis(50);
         c.beacon.reconnectMax = Duration.ofMillis(500);

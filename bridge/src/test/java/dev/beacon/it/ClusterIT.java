@@ -227,4 +227,62 @@ class ClusterIT {
             }
         }
     }
+
+    @Test
+    void aBridgeBehindOneLoadBalancedAddressStillHoldsEveryNode() throws Exception {
+        ClusterHarness h = new ClusterHarness(dir, 3);
+        // The nodes' own addresses are unreachable from the bridge: only the load balancer is.
+        for (NodeProcess n : h.nodes) n.advertiseRelay = "localhost:1";
+        try (h; RoundRobinProxy lb = new RoundRobinProxy(h.nodes.stream().map(n -> n.relayPort).toList())) {
+            h.startAll();
+            var bridge = h.startBridgeAt(List.of(lb.address()), true);
+            h.awaitBridgeHolds(3);
+            System.out.println("cluster: behind one load-balanced address the bridge holds " + bridge.connectedNodes());
+            // every node can serve the bridge locally
+            for (NodeProcess n : h.nodes) {
+                try (WrapperStream s = h.wrapper("lb-" + n.id, List.of(n), Duration.ofSeconds(5)).open(Stack.BRIDGE)) {
+                    assertEquals(200, HttpExchange.send(s, "GET", "/via-lb", Map.of(), null).status());
+                    assertEquals(n.id, s.node());
+                }
+            }
+            assertTrue(h.node(0).metric("beacon_forwarded_streams_total") <= 0, "no forwarding was needed");
+        }
+    }
+
+    @Test
+    void aSlowReaderAcrossAOneHopForwardIsBoundedOnBothNodes() throws Exception {
+        try (ClusterHarness h = new ClusterHarness(dir, 2).startAll()) {
+            h.startBridge(List.of(h.node(0)), false);
+            Await.until("node B knows the bridge", Duration.ofSeconds(10), () -> {
+                try {
+                    return h.node(1).json("/cluster").toString().contains(Stack.BRIDGE);
+                } catch (Exception e) {
+                    return false;
+                }
+            });
+            long n = 192L * 1024 * 1024;
+            String id = "slow-forward";
+            try (WrapperStream s = h.wrapper("slowpoke", List.of(h.node(1)), Duration.ZERO).open(Stack.BRIDGE)) {
+                s.out().write(("BULK " + n + " " + id + "\n").getBytes(StandardCharsets.US_ASCII));
+                s.out().flush();
+                AtomicLong last = new AtomicLong(-1);
+                long[] stableSince = {System.nanoTime()};
+                Await.until("upstream writer stalled", Duration.ofSeconds(60), () -> {
+                    AtomicLong p = h.upstream.sent.get(id);
+                    long now = p == null ? 0 : p.get();
+                    if (now != last.getAndSet(now)) {
+                        stableSince[0] = System.nanoTime();
+                        return false;
+                    }
+                    return now > 0 && System.nanoTime() - stableSince[0] > Duration.ofMillis(500).toNanos();
+                });
+                double onA = h.node(0).metric("beacon_buffered_bytes");
+                double onB = h.node(1).metric("beacon_buffered_bytes");
+                System.out.printf("cluster: slow reader across a forward: upstream stalled after %d KiB; queued on A %.0f KiB, on B %.0f KiB%n",
+                        h.upstream.sent.get(id).get() / 1024, onA / 1024, onB / 1024);
+                assertTrue(onA <= 512 * 1024 && onB <= 512 * 1024, "both nodes hold only a few water marks");
+                assertEquals(TestUpstream.expectedDigest(n), TestUpstream.digest(s.in(), n), "everything arrives once read");
+            }
+        }
+    }
 }

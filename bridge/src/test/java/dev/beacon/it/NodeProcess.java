@@ -61,12 +61,14 @@ final class NodeProcess implements AutoCloseable {
     }
 
     private long startedAt;
+    /** What the node tells bridges and peers to dial; defaults to its own relay port. */
+    String advertiseRelay;
 
     NodeProcess start() throws IOException {
         startedAt = System.nanoTime();
         String peers = peerGossipPorts.stream().map(p -> "\"127.0.0.1:" + p + "\"").collect(Collectors.joining(", "));
         List<String> yaml = new ArrayList<>(List.of(
-                "node: {id: " + id + ", advertiseRelay: \"localhost:" + relayPort + "\"}",
+                "node: {id: " + id + ", advertiseRelay: \"" + (advertiseRelay != null ? advertiseRelay : "localhost:" + relayPort) + "\"}",
                 "relay: {host: 127.0.0.1, port: " + relayPort + "}",
                 "admin: {host: 127.0.0.1, port: " + adminPort + "}",
                 "tls: {cert: " + tls.cert() + ", key: " + tls.key() + ", ca: " + tls.ca() + "}",
