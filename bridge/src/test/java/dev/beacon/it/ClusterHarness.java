@@ -2,7 +2,6 @@ package dev.beacon.it;
 
 import dev.beacon.bridge.Bridge;
 import dev.beacon.bridge.BridgeConfig;
-import dev.beacon.tls.TlsFiles;
 import dev.beacon.tls.TlsMaterial;
 import dev.beacon.tls.testing.Await;
 import dev.beacon.tls.testing.TestPki;
@@ -67,28 +66,25 @@ final class ClusterHarness implements AutoCloseable {
     }
 
     Bridge startBridgeAt(List<String> addresses, boolean follow) {
-        TlsFiles outer = pki.bridge(Stack.TENANT, Stack.BRIDGE);
-        TlsFiles inner = pki.innerBridge(Stack.TENANT, Stack.BRIDGE);
-        BridgeConfig c = new BridgeConfig();
-        c.beacon.addresses = addresses;
+        BridgeConfig c = Stack.bridgeConfig(pki, addresses, upstream.address());
         c.beacon.followMembers = follow;
         c.beacon.reconnectMin = Duration.ofMillis(50);
-        c.beacon.reconnectMax = Duration.ofMillis(500);
         c.beacon.heartbeatInterval = Duration.ofSeconds(1);
-        c.tls.cert = outer.cert().toString();
-        c.tls.key = outer.key().toString();
-        c.tls.ca = outer.ca().toString();
-        c.inner.cert = inner.cert().toString();
-        c.inner.key = inner.key().toString();
-        c.inner.ca = inner.ca().toString();
-        c.allow = List.of("spiffe://" + TestPki.COMPANY_DOMAIN + "/tenant/" + Stack.TENANT + "/wrapper/*");
-        c.upstream.address = upstream.address();
-        c.admin.host = "127.0.0.1";
-        c.admin.port = 0;
         c.validate();
         bridge = new Bridge(c).start();
         Await.until("bridge ready", Duration.ofSeconds(30), bridge::ready);
         return bridge;
+    }
+
+    /** Until {@code n}'s cluster view lists the bridge (learned by gossip). */
+    static void awaitKnowsBridge(NodeProcess n) {
+        Await.until(n.id + " knows where the bridge is", Duration.ofSeconds(10), () -> {
+            try {
+                return n.json("/cluster").toString().contains(Stack.BRIDGE);
+            } catch (Exception e) {
+                return false;
+            }
+        });
     }
 
     void awaitBridgeHolds(int count) {

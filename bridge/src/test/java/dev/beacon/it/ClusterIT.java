@@ -33,13 +33,7 @@ class ClusterIT {
             System.out.printf("cluster: node ready after %d / %d / %d ms (started together)%n",
                     h.node(0).readyMillis, h.node(1).readyMillis, h.node(2).readyMillis);
             h.startBridge(List.of(h.node(0)), false);
-            Await.until("node C knows the bridge is on node A", Duration.ofSeconds(10), () -> {
-                try {
-                    return h.node(2).json("/cluster").toString().contains(Stack.BRIDGE);
-                } catch (Exception e) {
-                    return false;
-                }
-            });
+            ClusterHarness.awaitKnowsBridge(h.node(2));
             long n = 128L * 1024 * 1024;
             String id = "forwarded-128mb";
             WrapperClient w = h.wrapper("far", List.of(h.node(2)), Duration.ZERO);
@@ -215,13 +209,7 @@ class ClusterIT {
             h.startAll();
             // bridge only on the old node C; a wrapper on new node A reaches it, and the other way round
             h.startBridge(List.of(h.node(2)), false);
-            Await.until("node A learned the bridge from the old node's gossip", Duration.ofSeconds(10), () -> {
-                try {
-                    return h.node(0).json("/cluster").toString().contains(Stack.BRIDGE);
-                } catch (Exception e) {
-                    return false;
-                }
-            });
+            ClusterHarness.awaitKnowsBridge(h.node(0)); // learned from the old node's gossip
             try (WrapperStream s = h.wrapper("new-to-old", List.of(h.node(0)), Duration.ZERO).open(Stack.BRIDGE)) {
                 assertEquals(200, HttpExchange.send(s, "GET", "/n-1", Map.of(), null).status());
             }
@@ -253,29 +241,13 @@ class ClusterIT {
     void aSlowReaderAcrossAOneHopForwardIsBoundedOnBothNodes() throws Exception {
         try (ClusterHarness h = new ClusterHarness(dir, 2).startAll()) {
             h.startBridge(List.of(h.node(0)), false);
-            Await.until("node B knows the bridge", Duration.ofSeconds(10), () -> {
-                try {
-                    return h.node(1).json("/cluster").toString().contains(Stack.BRIDGE);
-                } catch (Exception e) {
-                    return false;
-                }
-            });
+            ClusterHarness.awaitKnowsBridge(h.node(1));
             long n = 192L * 1024 * 1024;
             String id = "slow-forward";
             try (WrapperStream s = h.wrapper("slowpoke", List.of(h.node(1)), Duration.ZERO).open(Stack.BRIDGE)) {
                 s.out().write(("BULK " + n + " " + id + "\n").getBytes(StandardCharsets.US_ASCII));
                 s.out().flush();
-                AtomicLong last = new AtomicLong(-1);
-                long[] stableSince = {System.nanoTime()};
-                Await.until("upstream writer stalled", Duration.ofSeconds(60), () -> {
-                    AtomicLong p = h.upstream.sent.get(id);
-                    long now = p == null ? 0 : p.get();
-                    if (now != last.getAndSet(now)) {
-                        stableSince[0] = System.nanoTime();
-                        return false;
-                    }
-                    return now > 0 && System.nanoTime() - stableSince[0] > Duration.ofMillis(500).toNanos();
-                });
+                h.upstream.awaitStalled(id, Duration.ofSeconds(60));
                 double onA = h.node(0).metric("beacon_buffered_bytes");
                 double onB = h.node(1).metric("beacon_buffered_bytes");
                 System.out.printf("cluster: slow reader across a forward: upstream stalled after %d KiB; queued on A %.0f KiB, on B %.0f KiB%n",

@@ -8,7 +8,6 @@ import dev.beacon.wrapper.WrapperStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -24,19 +23,8 @@ class SlowReaderTest {
         try (Stack stack = Stack.start(dir); WrapperStream s = stack.wrapper("slow").open(Stack.BRIDGE)) {
             s.out().write(("BULK " + n + " " + id + "\n").getBytes(StandardCharsets.US_ASCII));
             s.out().flush();
-            // The wrapper reads nothing. Wait until the upstream's writes stop making progress: back-pressure reached it.
-            AtomicLong last = new AtomicLong(-1);
-            long[] stableSince = {System.nanoTime()};
-            Await.until("upstream writer stalled by back-pressure", Duration.ofSeconds(30), () -> {
-                AtomicLong p = stack.upstream.sent.get(id);
-                long now = p == null ? 0 : p.get();
-                if (now != last.getAndSet(now)) {
-                    stableSince[0] = System.nanoTime();
-                    return false;
-                }
-                return now > 0 && System.nanoTime() - stableSince[0] > Duration.ofMillis(500).toNanos();
-            });
-            long stalledAt = stack.upstream.sent.get(id).get();
+            // The wrapper reads nothing: the upstream's writes stop once back-pressure reaches it.
+            long stalledAt = stack.upstream.awaitStalled(id, Duration.ofSeconds(30));
             long buffered = stack.node.bufferedBytes();
             long pool = stack.node.relayDirectMemory();
             System.out.printf("slow reader: upstream stalled after %d KiB of %d MiB; beacon queued %d KiB, relay pool %d KiB%n",

@@ -42,10 +42,18 @@ final class Stack implements AutoCloseable {
         bc.validate();
         node = new BeaconNode(bc).start();
 
+        BridgeConfig c = bridgeConfig(pki, List.of("localhost:" + node.relayAddress().getPort()), upstream.address());
+        c.validate();
+        bridge = new Bridge(c).start();
+        Await.until("bridge registered with a warm pool", Duration.ofSeconds(20), bridge::ready);
+    }
+
+    /** The acme bridge's configuration: outer and inner certificates, tenant-wide allow-list, fast reconnects. */
+    static BridgeConfig bridgeConfig(TestPki pki, List<String> beacons, String upstream) {
         TlsFiles outer = pki.bridge(TENANT, BRIDGE);
         TlsFiles inner = pki.innerBridge(TENANT, BRIDGE);
         BridgeConfig c = new BridgeConfig();
-        c.beacon.addresses = List.of("localhost:" + node.relayAddress().getPort());
+        c.beacon.addresses = beacons;
         c.beacon.reconnectMin = Duration.ofMillis(20);
         c.beacon.reconnectMax = Duration.ofMillis(500);
         c.tls.cert = outer.cert().toString();
@@ -55,12 +63,10 @@ final class Stack implements AutoCloseable {
         c.inner.key = inner.key().toString();
         c.inner.ca = inner.ca().toString();
         c.allow = List.of("spiffe://" + TestPki.COMPANY_DOMAIN + "/tenant/" + TENANT + "/wrapper/*");
-        c.upstream.address = upstream.address();
+        c.upstream.address = upstream;
         c.admin.host = "127.0.0.1";
         c.admin.port = 0;
-        c.validate();
-        bridge = new Bridge(c).start();
-        Await.until("bridge registered with a warm pool", Duration.ofSeconds(20), bridge::ready);
+        return c;
     }
 
     static Stack start(Path dir) throws Exception {

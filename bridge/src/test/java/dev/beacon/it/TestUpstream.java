@@ -154,6 +154,22 @@ final class TestUpstream implements AutoCloseable {
         return HexFormat.of().formatHex(sink.getMessageDigest().digest());
     }
 
+    /** Until BULK {@code id}'s writer has made no progress for half a second: back-pressure reached the upstream. */
+    long awaitStalled(String id, java.time.Duration timeout) {
+        AtomicLong last = new AtomicLong(-1);
+        long[] stableSince = {System.nanoTime()};
+        dev.beacon.tls.testing.Await.until("upstream writer of " + id + " stalled by back-pressure", timeout, () -> {
+            AtomicLong p = sent.get(id);
+            long now = p == null ? 0 : p.get();
+            if (now != last.getAndSet(now)) {
+                stableSince[0] = System.nanoTime();
+                return false;
+            }
+            return now > 0 && System.nanoTime() - stableSince[0] > java.time.Duration.ofMillis(500).toNanos();
+        });
+        return sent.get(id).get();
+    }
+
     static String line(InputStream in) throws IOException {
         StringBuilder sb = new StringBuilder();
         for (int c; (c = in.read()) >= 0 && c != '\n'; ) {
