@@ -43,6 +43,8 @@ public final class Bridge implements AutoCloseable {
             new io.netty.channel.group.DefaultChannelGroup("bridge", io.netty.util.concurrent.GlobalEventExecutor.INSTANCE);
     private final List<NodeLink> links = new java.util.concurrent.CopyOnWriteArrayList<>();
     private AdminServer admin;
+    private dev.beacon.bridge.openbao.VaultProxy proxy;
+    private volatile String upstream;
 
     public Bridge(BridgeConfig config) {
         this.config = config;
@@ -127,21 +129,34 @@ public final class Bridge implements AutoCloseable {
         ensureSeedDialers();
     }
 
+    /** host:port each wrapper stream's plaintext goes to: the OpenBao proxy, or the fixed upstream. */
+    String upstreamAddress() {
+        return upstream;
+    }
+
     public Bridge start() {
+        if (config.openbao.enabled()) {
+            proxy = new dev.beacon.bridge.openbao.VaultProxy(config.openbao, meters);
+            upstream = proxy.address();
+        } else {
+            upstream = config.upstream.address;
+        }
         outer.watch(config.tls.reloadInterval);
         inner.watch(config.inner.reloadInterval);
         Map<String, java.util.function.Supplier<Object>> views = new LinkedHashMap<>();
         views.put("/beacons", () -> links.stream().map(NodeLink::describe).toList());
+        if (proxy != null) views.put("/openbao", () -> proxy.describe());
         // The admin port first: a port conflict should stop the bridge before it registers anywhere.
         admin = new AdminServer(config.admin.host, config.admin.port, meters, this::ready,
-                () -> "no registered beacon connection with a warm data connection", views);
+                () -> proxy != null && !proxy.hasActive() ? "no active OpenBao node known"
+                        : "no registered beacon connection with a warm data connection", views);
         for (String address : config.beacon.addresses) {
             NodeLink l = new NodeLink(this, address);
             links.add(l);
             l.start();
         }
         LOG.info("bridge started bridge={} beacons={} upstream={} tls={}", identity, config.beacon.addresses,
-                config.upstream.address, TlsContexts.provider());
+                proxy != null ? "openbao " + config.openbao.addresses + config.openbao.dns : upstream, TlsContexts.provider());
         return this;
     }
 
@@ -154,7 +169,7 @@ public final class Bridge implements AutoCloseable {
 
     /** Ready when at least one beacon has our registration and a warm data connection. */
     public boolean ready() {
-        return links.stream().anyMatch(l -> l.registered() && l.idle() > 0);
+        return links.stream().anyMatch(l -> l.registered() && l.idle() > 0) && (proxy == null || proxy.hasActive());
     }
 
     public int adminPort() {
@@ -176,6 +191,7 @@ public final class Bridge implements AutoCloseable {
         group.shutdownGracefully(0, 2, java.util.concurrent.TimeUnit.SECONDS).awaitUninterruptibly(5_000);
         outer.close();
         inner.close();
+        if (proxy != null) proxy.close();
         if (admin != null) admin.close();
     }
 }

@@ -19,7 +19,10 @@ public class BridgeConfig implements Validated {
     public TlsSection inner = new TlsSection();
     /** Wrapper identities allowed through, exact spiffe:// URIs or prefixes ending in '*'. */
     public List<String> allow = new ArrayList<>();
+    /** A fixed TCP upstream (raw streams), or... */
     public Upstream upstream = new Upstream();
+    /** ...an OpenBao HA cluster, followed across failovers (the bridge becomes a Vault-API proxy). */
+    public dev.beacon.bridge.openbao.OpenBaoConfig openbao = new dev.beacon.bridge.openbao.OpenBaoConfig();
     public Admin admin = new Admin();
 
     public static class Beacon {
@@ -63,7 +66,17 @@ public class BridgeConfig implements Validated {
                 }
             }
         }
-        Checks.hostPort("upstream.address", upstream.address);
+        if (openbao.enabled()) {
+            if (!upstream.address.isBlank()) {
+                throw new ConfigException("upstream.address", "set either upstream.address or openbao.addresses/openbao.dns, not both");
+            }
+            openbao.validate("openbao");
+        } else {
+            if (upstream.address.isBlank()) {
+                throw new ConfigException("openbao.addresses", "list the OpenBao nodes (or set upstream.address for a fixed TCP upstream)");
+            }
+            Checks.hostPort("upstream.address", upstream.address);
+        }
         if (beacon.poolSize < 0 || beacon.poolSize > 64) throw new ConfigException("beacon.poolSize", "must be 0-64");
         Checks.port("admin.port", admin.port);
         if (beacon.reconnectMin.compareTo(beacon.reconnectMax) > 0) {

@@ -403,7 +403,7 @@ final class NodeLink {
             }
             ctx.channel().config().setAutoRead(false);
             Channel in = ctx.channel();
-            String[] up = bridge.config.upstream.address.split(":(?=[0-9]+$)");
+            String[] up = bridge.upstreamAddress().split(":(?=[0-9]+$)");
             Bootstrap b = Transport.configure(new Bootstrap())
                     .group(in.eventLoop())
                     .channel(Transport.socketChannel())
@@ -419,7 +419,7 @@ final class NodeLink {
                 if (!cf.isSuccess()) {
                     bridge.streamsUpstreamFailed.increment();
                     Bridge.LOG.warn("upstream unreachable stream={} upstream={} reason=\"{}\"", streamId,
-                            bridge.config.upstream.address, cf.cause().getMessage());
+                            bridge.upstreamAddress(), cf.cause().getMessage());
                     in.close();
                     return;
                 }

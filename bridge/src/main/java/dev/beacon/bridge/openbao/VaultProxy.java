@@ -1,0 +1,303 @@
+package dev.beacon.bridge.openbao;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.vertx.core.MultiMap;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.net.PemTrustOptions;
+import java.net.InetAddress;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The bridge's Vault-API proxy: wrappers' plaintext HTTP (after the inner TLS) arrives here on loopback and is sent
+ * to whichever OpenBao node is active. It follows 307s itself (re-sending the body, never https to http), holds
+ * requests through an election up to the deadline, retries only what cannot have been applied (a refused
+ * connection, a standby or sealed node's refusal, 429, 412) or what is idempotent, and passes everything else
+ * through unchanged.
+ */
+public final class VaultProxy implements AutoCloseable {
+    /** Methods that change nothing, so a retry after an unanswered attempt is harmless. LIST is Vault's. */
+    private static final Set<String> IDEMPOTENT = Set.of("GET", "HEAD", "OPTIONS", "LIST");
+    private static final Set<String> HOP_BY_HOP = Set.of("connection", "keep-alive", "proxy-authenticate",
+            "proxy-authorization", "te", "trailer", "transfer-encoding", "upgrade", "host", "content-length");
+    private static final int MAX_REDIRECTS = 3;
+
+    private final OpenBaoConfig config;
+    private final Vertx vertx;
+    private final HttpClient http;
+    private final HttpServer server;
+    private final OpenBaoNodes nodes;
+    private final Timer held;
+    private final Map<String, Counter> outcomes = new ConcurrentHashMap<>();
+    private final MeterRegistry meters;
+
+    public VaultProxy(OpenBaoConfig config, MeterRegistry meters) {
+        this.config = config;
+        this.meters = meters;
+        this.vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1).setWorkerPoolSize(1).setInternalBlockingPoolSize(1));
+        List<URI> addresses = new ArrayList<>();
+        for (String a : config.addresses) addresses.add(OpenBaoConfig.url("openbao.addresses", a));
+        if (!config.dns.isBlank()) addresses.addAll(resolve(OpenBaoConfig.url("openbao.dns", config.dns)));
+        HttpClientOptions o = new HttpClientOptions().setKeepAlive(true).setConnectTimeout((int) config.attemptTimeout.toMillis())
+                .setVerifyHost(true).setMaxRedirects(0);
+        if (addresses.stream().anyMatch(u -> u.getScheme().equals("https"))) {
+            o.setSsl(true);
+            if (!config.ca.isBlank()) o.setTrustOptions(new PemTrustOptions().addCertPath(config.ca));
+        }
+        this.http = vertx.createHttpClient(o, new PoolOptions().setHttp1MaxSize(config.poolSize));
+        this.nodes = new OpenBaoNodes(vertx, http, config, addresses, meters);
+        this.held = Timer.builder("bridge_openbao_held_request_seconds")
+                .description("Extra time requests spent waiting for a leader or retrying (0 for most)")
+                .publishPercentileHistogram().register(meters);
+        try {
+            this.server = vertx.createHttpServer().requestHandler(this::handle).listen(0, "127.0.0.1").await();
+        } catch (Exception e) {
+            vertx.close();
+            throw new IllegalStateException("cannot start the OpenBao proxy: " + e.getMessage(), e);
+        }
+        nodes.start();
+        OpenBaoNodes.LOG.info("openbao proxy up nodes={} deadline={}s", addresses, config.deadline.toSeconds());
+    }
+
+    /** Where the bridge sends each wrapper stream's plaintext (loopback). */
+    public String address() {
+        return "127.0.0.1:" + server.actualPort();
+    }
+
+    public boolean hasActive() {
+        return nodes.hasActive();
+    }
+
+    public List<Map<String, Object>> describe() {
+        return nodes.describe();
+    }
+
+    private static List<URI> resolve(URI u) {
+        List<URI> out = new ArrayList<>();
+        try {
+            for (InetAddress a : InetAddress.getAllByName(u.getHost())) {
+                String host = a.getHostAddress().contains(":") ? "[" + a.getHostAddress() + "]" : a.getHostAddress();
+                out.add(URI.create(u.getScheme() + "://" + host + ":" + u.getPort()));
+            }
+        } catch (java.net.UnknownHostException e) {
+            OpenBaoNodes.LOG.warn("openbao dns name does not resolve name={}", u.getHost());
+        }
+        return out;
+    }
+
+    /** One wrapper request: buffered (so it can be re-sent safely), then attempted until it can be answered. */
+    private void handle(HttpServerRequest req) {
+        long start = System.nanoTime();
+        long deadline = start + config.deadline.toNanos();
+        req.body().onComplete(b -> {
+            if (b.failed()) {
+                fail(req, 400, "cannot read the request body: " + b.cause().getMessage(), "bad_request", start);
+                return;
+            }
+            if (b.result().length() > config.maxBodyBytes) {
+                fail(req, 413, "request body over " + config.maxBodyBytes + " bytes", "too_large", start);
+                return;
+            }
+            attempt(new Call(req, b.result(), start, deadline), null, 0);
+        });
+    }
+
+    private record Call(HttpServerRequest req, Buffer body, long start, long deadline) {
+        boolean idempotent() {
+            return IDEMPOTENT.contains(req.method().name().toUpperCase(Locale.ROOT));
+        }
+
+        String path() {
+            return req.uri();
+        }
+    }
+
+    /** Sends the call to {@code target} (or the active node when null), after waiting for one if needed. */
+    private void attempt(Call c, OpenBaoNodes.Node target, int redirects) {
+        if (c.req.response().closed()) return;
+        if (target == null) {
+            OpenBaoNodes.Node a = nodes.active();
+            if (a == null) {
+                nodes.awaitActive(c.deadline).onComplete(r -> {
+                    if (r.succeeded()) {
+                        attempt(c, r.result(), redirects);
+                    } else {
+                        fail(c.req, 503, "no active OpenBao node within " + config.deadline.toSeconds() + " s (election or all nodes down)",
+                                "no_leader", c.start);
+                    }
+                });
+                return;
+            }
+            target = a;
+        }
+        OpenBaoNodes.Node node = target;
+        RequestOptions o = new RequestOptions().setMethod(HttpMethod.valueOf(c.req.method().name()))
+                .setAbsoluteURI(node.address() + c.path()).setTimeout(config.attemptTimeout.toMillis());
+        MultiMap h = MultiMap.caseInsensitiveMultiMap();
+        c.req.headers().forEach(e -> {
+            if (!HOP_BY_HOP.contains(e.getKey().toLowerCase(Locale.ROOT))) h.add(e.getKey(), e.getValue());
+        });
+        // Standbys answer 307 instead of forwarding: we follow it ourselves, so we learn the leader.
+        h.set("X-Vault-No-Request-Forwarding", "true");
+        o.setHeaders(h);
+        http.request(o).onComplete(ar -> {
+            if (ar.failed()) {
+                // Nothing was sent: always safe to try again (another node, or this one after an election).
+                nodes.notActive(node, OpenBaoNodes.State.UNREACHABLE, "connect failed: " + ar.cause().getMessage());
+                retryLater(c, redirects, "unreachable");
+                return;
+            }
+            ar.result().send(c.body).onComplete(rr -> {
+                if (rr.failed()) {
+                    answerless(c, node, redirects, rr.cause());
+                    return;
+                }
+                respond(c, node, rr.result(), redirects);
+            });
+        });
+    }
+
+    /** The request was sent (at least partly) but no answer came: reads are retried, writes are not repeated. */
+    private void answerless(Call c, OpenBaoNodes.Node node, int redirects, Throwable cause) {
+        nodes.notActive(node, OpenBaoNodes.State.UNREACHABLE, "no answer: " + cause.getMessage());
+        if (c.idempotent()) {
+            retryLater(c, redirects, "no_answer");
+        } else {
+            OpenBaoNodes.LOG.warn("openbao write not repeated method={} path={} node={} reason=\"{}\"", c.req.method(),
+                    pathOnly(c), node.address(), cause.getMessage());
+            fail(c.req, 502, "the request reached OpenBao node " + node.address() + " but no answer came (" + cause.getMessage()
+                    + "); it may have been applied, so it was not repeated", "write_unconfirmed", c.start);
+        }
+    }
+
+    private void respond(Call c, OpenBaoNodes.Node node, HttpClientResponse resp, int redirects) {
+        int code = resp.statusCode();
+        if (code == 307 || code == 308) {
+            resp.body();
+            String loc = resp.getHeader("Location");
+            URI to = loc == null ? null : URI.create(node.address()).resolve(loc);
+            if (to == null || redirects >= MAX_REDIRECTS) {
+                fail(c.req, 502, "OpenBao redirected without a usable Location (or too often)", "bad_redirect", c.start);
+                return;
+            }
+            if (node.uri.getScheme().equals("https") && !"https".equals(to.getScheme())) {
+                fail(c.req, 502, "refusing OpenBao's redirect from https to " + to.getScheme() + " (" + to.getHost() + ")",
+                        "insecure_redirect", c.start);
+                return;
+            }
+            OpenBaoNodes.Node next = nodes.byUri(to);
+            if (next == null) {
+                fail(c.req, 502, "OpenBao redirected to " + to.getHost() + ":" + to.getPort() + ", which is not a configured node",
+                        "unknown_redirect", c.start);
+                return;
+            }
+            nodes.learnedActive(next);
+            attempt(c, next, redirects + 1);
+            return;
+        }
+        if (code == 429 || code == 412 || (code >= 500 && code != 501)) {
+            resp.body().onComplete(b -> {
+                String text = b.succeeded() ? b.result().toString() : "";
+                boolean notActive = text.contains("Vault is sealed") || text.contains("active cluster node not found")
+                        || text.contains("no active Vault instance") || text.contains("local node not active");
+                if (notActive) {
+                    // A standby or sealed node refused it: nothing was applied, wait for the leader and go again.
+                    nodes.notActive(node, text.contains("sealed") ? OpenBaoNodes.State.SEALED : OpenBaoNodes.State.STANDBY,
+                            "answered " + code);
+                    retryLater(c, redirects, "not_active");
+                } else if (code == 429 || code == 412 || c.idempotent()) {
+                    retryLater(c, redirects, "status_" + code);
+                } else {
+                    passThrough(c, resp, Buffer.buffer(text));
+                }
+            });
+            return;
+        }
+        if (code < 300 || code == 304) nodes.learnedActive(node);
+        passThrough(c, resp, null);
+    }
+
+    /** Jittered backoff, then another attempt at the (possibly new) active node, within the deadline. */
+    private void retryLater(Call c, int redirects, String why) {
+        long left = c.deadline - System.nanoTime();
+        if (left <= 0) {
+            fail(c.req, 503, "OpenBao did not answer within " + config.deadline.toSeconds() + " s (last: " + why + ")", "deadline", c.start);
+            return;
+        }
+        long base = Math.min(500, config.electionPollInterval.toMillis());
+        long delay = Math.min(TimeUnit.NANOSECONDS.toMillis(left), base / 2 + ThreadLocalRandom.current().nextLong(base / 2 + 1));
+        vertx.setTimer(Math.max(1, delay), t -> attempt(c, null, redirects));
+    }
+
+    private void passThrough(Call c, HttpClientResponse resp, Buffer body) {
+        var out = c.req.response();
+        if (out.closed()) return;
+        out.setStatusCode(resp.statusCode()).setStatusMessage(resp.statusMessage());
+        resp.headers().forEach(e -> {
+            if (!HOP_BY_HOP.contains(e.getKey().toLowerCase(Locale.ROOT))) out.headers().add(e.getKey(), e.getValue());
+        });
+        record(c, resp.statusCode() < 400 ? "ok" : "status_" + (resp.statusCode() / 100) + "xx");
+        if (body != null) {
+            out.end(body);
+        } else if (c.req.method() == HttpMethod.HEAD) {
+            resp.body();
+            out.end();
+        } else {
+            out.setChunked(true);
+            resp.pipeTo(out); // streams large bodies with back-pressure
+        }
+    }
+
+    private void fail(HttpServerRequest req, int status, String message, String outcome, long start) {
+        if (req.response().closed() || req.response().ended()) return;
+        counter(outcome).increment();
+        held.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+        String json = "{\"errors\":[" + io.vertx.core.json.Json.encode("bridge: " + message) + "]}";
+        req.response().setStatusCode(status).putHeader("Content-Type", "application/json").end(json);
+    }
+
+    private void record(Call c, String outcome) {
+        counter(outcome).increment();
+        held.record(System.nanoTime() - c.start, TimeUnit.NANOSECONDS);
+    }
+
+    private Counter counter(String outcome) {
+        return outcomes.computeIfAbsent(outcome, o -> Counter.builder("bridge_openbao_requests_total").tag("outcome", o)
+                .description("Wrapper requests to OpenBao by outcome").register(meters));
+    }
+
+    private static String pathOnly(Call c) {
+        String p = c.req.path();
+        return p == null ? "" : p;
+    }
+
+    /** Closes the proxy's loopback server, its pooled connections and the health poller. */
+    @Override
+    public void close() {
+        nodes.close();
+        try {
+            vertx.close().await();
+        } catch (Exception ignored) {
+            // shutting down
+        }
+    }
+}
