@@ -8,7 +8,8 @@ import java.util.List;
  * The beacon wire protocol in one place; docs/protocol.md says the same in prose.
  *
  * <p>Every connection is TLS 1.3 with a client certificate. The first frame says what the connection is for:
- * CONNECT (wrapper stream), REGISTER (bridge control) or ATTACH (bridge data connection for the warm pool).
+ * CONNECT (wrapper stream), REGISTER (bridge control), ATTACH (bridge data connection for the warm pool) or
+ * FORWARD (a stream carried one hop from another node).
  */
 public final class Protocol {
     /** The version this release speaks best. */

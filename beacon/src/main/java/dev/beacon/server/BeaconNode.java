@@ -49,7 +49,11 @@ public final class BeaconNode implements AutoCloseable {
                 .filter(i -> i.role() == dev.beacon.tls.Role.NODE)
                 .orElseThrow(() -> new dev.beacon.config.ConfigException("tls.cert", config.tls.cert
                         + " is not a node certificate (needs a spiffe://<domain>/node/<id> URI SAN)"));
-        this.nodeId = !config.node.id.isEmpty() ? config.node.id : self.name();
+        if (!config.node.id.isEmpty() && !config.node.id.equals(self.name())) {
+            throw new dev.beacon.config.ConfigException("node.id", "is '" + config.node.id + "' but the node certificate says '"
+                    + self.name() + "'; peers and bridges check the certificate, so leave node.id empty or make them equal");
+        }
+        this.nodeId = self.name();
         this.relay = new Relay(config, nodeId, tls, meters);
         this.linkTls = new ReloadingTls("link", config.tls.files(), m -> TlsContexts.client(m, false), meters);
         relay.links = new Links(relay, linkTls);
@@ -67,6 +71,7 @@ public final class BeaconNode implements AutoCloseable {
                         meters))
                 : new ClusterView.SingleNode(nodeId, advertised);
         relay.cluster.onNodesChanged(relay::announceMembers);
+        relay.open();
         tls.watch(config.tls.reloadInterval);
         linkTls.watch(config.tls.reloadInterval);
         Map<String, java.util.function.Supplier<Object>> views = new LinkedHashMap<>();

@@ -184,6 +184,9 @@ final class EntryHandler extends ChannelInboundHandlerAdapter {
             throw new ProtocolException(ErrorCode.PROTOCOL_ERROR, "FORWARD needs trust_domain, tenant, bridge and wrapper");
         }
         refuseIfDraining();
+        if (relay.cluster.nodes().stream().noneMatch(n -> n.id().equals(identity.name()))) {
+            throw new ProtocolException(ErrorCode.FORBIDDEN, "node " + identity.name() + " is not a live member of this cluster");
+        }
         Registry.Key key = new Registry.Key(td, tenant, bridgeId);
         if (!relay.registry.has(key)) {
             throw new ProtocolException(ErrorCode.UNKNOWN_BRIDGE, "bridge '" + bridgeId + "' of tenant '" + tenant

@@ -125,6 +125,9 @@ final class Links {
                 fail(ctx, "the peer at " + target.relayAddress() + " is " + id + ", not node " + target.id());
                 return;
             }
+            long waitMs = relay.config.limits.streamSetupTimeout.toMillis() + 1000;
+            ctx.executor().schedule(() -> fail(ctx, "node " + target.id() + " did not answer FORWARD within " + waitMs + " ms"),
+                    waitMs, java.util.concurrent.TimeUnit.MILLISECONDS);
             ctx.writeAndFlush(Frame.of(FrameType.FORWARD).put("versions", Protocol.SUPPORTED_VERSIONS)
                     .put("trust_domain", r.trustDomain()).put("tenant", r.tenant()).put("bridge", r.bridgeId())
                     .put("wrapper", r.wrapper()).put("source", r.source()));

@@ -40,7 +40,7 @@ public final class Relay {
     final ChannelGroup all = new DefaultChannelGroup("relay", GlobalEventExecutor.INSTANCE);
     final AtomicInteger activeStreams;
     volatile boolean draining;
-    /** The cluster (or a single node): who else is live, who holds which bridge. Set before start(). */
+    /** The cluster (or a single node): who else is live, who holds which bridge. Set before open(). */
     volatile ClusterView cluster;
     Links links;
     /** Test hook: sees every relayed chunk, wrapper to bridge, before it is forwarded. Null in production. */
@@ -67,6 +67,7 @@ public final class Relay {
 
     InetSocketAddress start() throws InterruptedException {
         ServerBootstrap b = Transport.configure(new ServerBootstrap())
+                .option(io.netty.channel.ChannelOption.AUTO_READ, false) // bound, but no accepts until open()
                 .group(group)
                 .channel(Transport.serverChannel())
                 .childOption(io.netty.channel.ChannelOption.ALLOCATOR, allocator)
@@ -100,6 +101,11 @@ public final class Relay {
                 .addLast("frames", new FrameCodec.Decoder(config.limits.maxFrameBytes, EnumSet.of(FrameType.CONNECT, FrameType.FORWARD)))
                 .addLast("encoder", new FrameCodec.Encoder())
                 .addLast("entry", new EntryHandler(this, source));
+    }
+
+    /** Starts accepting connections (after the cluster view is in place). */
+    void open() {
+        server.config().setAutoRead(true);
     }
 
     /** Adds the live nodes ({@code nodes: [{id, relay}]}) to a REGISTERED or MEMBERS frame. */

@@ -116,6 +116,15 @@ public final class Bridge implements AutoCloseable {
         if (nodes.isEmpty() || !config.beacon.followMembers) return;
         knownNodes.clear();
         knownNodes.putAll(nodes);
+        // A learned link whose node left and which holds nothing dials a dead address forever: drop it.
+        for (NodeLink l : List.copyOf(links)) {
+            boolean seed = config.beacon.addresses.contains(l.address());
+            if (!seed && !owners.containsValue(l) && !nodes.containsValue(l.address())) {
+                LOG.info("forgetting beacon address={} (its node left the cluster)", l.address());
+                l.stop();
+                links.remove(l);
+            }
+        }
         for (Map.Entry<String, String> n : nodes.entrySet()) {
             boolean covered = owners.containsKey(n.getKey())
                     || links.stream().anyMatch(l -> l.address().equals(n.getValue()));

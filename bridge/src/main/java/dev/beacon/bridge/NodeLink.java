@@ -233,9 +233,8 @@ final class NodeLink {
                 case DRAIN -> {
                     long in = f.number("reconnect_in_ms", 0);
                     Bridge.LOG.info("beacon node draining address={} node={} reconnect_in_ms={}", address, node, in);
-                    registered = false;
                     drainHintMs = in;
-                    ctx.close();
+                    ctx.close(); // channelInactive releases the node and schedules the reconnect
                 }
                 case PING -> ctx.writeAndFlush(Frame.of(FrameType.PONG).put("seq", f.number("seq", 0)));
                 case PONG -> { }

@@ -149,6 +149,7 @@ class ClusterIT {
                 long t0 = System.nanoTime();
                 assertEquals(0, n.terminate(Duration.ofSeconds(30)), "node " + n.id + " exits 0 after draining");
                 long drained = (System.nanoTime() - t0) / 1_000_000;
+                h.awaitBridgeHolds(2); // it let go of the drained node
                 int before = ok.get();
                 n.startAndAwaitReady();
                 long t1 = System.nanoTime();
