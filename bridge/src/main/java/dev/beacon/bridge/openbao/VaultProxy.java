@@ -110,18 +110,32 @@ public final class VaultProxy implements AutoCloseable {
         long deadline = start + config.deadline.toNanos();
         req.body().onComplete(b -> {
             if (b.failed()) {
-                fail(req, 400, "cannot read the request body: " + b.cause().getMessage(), "bad_request", start);
+                fail(new Call(req, null, start, 0), 400, "cannot read the request body: " + b.cause().getMessage(), "bad_request");
                 return;
             }
             if (b.result().length() > config.maxBodyBytes) {
-                fail(req, 413, "request body over " + config.maxBodyBytes + " bytes", "too_large", start);
+                fail(new Call(req, null, start, 0), 413, "request body over " + config.maxBodyBytes + " bytes", "too_large");
                 return;
             }
             attempt(new Call(req, b.result(), start, deadline), null, 0);
         });
     }
 
-    private record Call(HttpServerRequest req, Buffer body, long start, long deadline) {
+    private static final class Call {
+        final HttpServerRequest req;
+        final Buffer body;
+        final long start;
+        final long deadline;
+        /** Waited for a leader or retried at least once: counts in the held-request histogram. */
+        boolean held;
+
+        Call(HttpServerRequest req, Buffer body, long start, long deadline) {
+            this.req = req;
+            this.body = body;
+            this.start = start;
+            this.deadline = deadline;
+        }
+
         boolean idempotent() {
             return IDEMPOTENT.contains(req.method().name().toUpperCase(Locale.ROOT));
         }
@@ -137,12 +151,13 @@ public final class VaultProxy implements AutoCloseable {
         if (target == null) {
             OpenBaoNodes.Node a = nodes.active();
             if (a == null) {
+                c.held = true;
                 nodes.awaitActive(c.deadline).onComplete(r -> {
                     if (r.succeeded()) {
                         attempt(c, r.result(), redirects);
                     } else {
-                        fail(c.req, 503, "no active OpenBao node within " + config.deadline.toSeconds() + " s (election or all nodes down)",
-                                "no_leader", c.start);
+                        fail(c, 503, "no active OpenBao node within " + config.deadline.toSeconds() + " s (election or all nodes down)",
+                                "no_leader");
                     }
                 });
                 return;
@@ -184,8 +199,8 @@ public final class VaultProxy implements AutoCloseable {
         } else {
             OpenBaoNodes.LOG.warn("openbao write not repeated method={} path={} node={} reason=\"{}\"", c.req.method(),
                     pathOnly(c), node.address(), cause.getMessage());
-            fail(c.req, 502, "the request reached OpenBao node " + node.address() + " but no answer came (" + cause.getMessage()
-                    + "); it may have been applied, so it was not repeated", "write_unconfirmed", c.start);
+            fail(c, 502, "the request reached OpenBao node " + node.address() + " but no answer came (" + cause.getMessage()
+                    + "); it may have been applied, so it was not repeated", "write_unconfirmed");
         }
     }
 
@@ -196,21 +211,22 @@ public final class VaultProxy implements AutoCloseable {
             String loc = resp.getHeader("Location");
             URI to = loc == null ? null : URI.create(node.address()).resolve(loc);
             if (to == null || redirects >= MAX_REDIRECTS) {
-                fail(c.req, 502, "OpenBao redirected without a usable Location (or too often)", "bad_redirect", c.start);
+                fail(c, 502, "OpenBao redirected without a usable Location (or too often)", "bad_redirect");
                 return;
             }
             if (node.uri.getScheme().equals("https") && !"https".equals(to.getScheme())) {
-                fail(c.req, 502, "refusing OpenBao's redirect from https to " + to.getScheme() + " (" + to.getHost() + ")",
-                        "insecure_redirect", c.start);
+                fail(c, 502, "refusing OpenBao's redirect from https to " + to.getScheme() + " (" + to.getHost() + ")",
+                        "insecure_redirect");
                 return;
             }
             OpenBaoNodes.Node next = nodes.byUri(to);
             if (next == null) {
-                fail(c.req, 502, "OpenBao redirected to " + to.getHost() + ":" + to.getPort() + ", which is not a configured node",
-                        "unknown_redirect", c.start);
+                fail(c, 502, "OpenBao redirected to " + to.getHost() + ":" + to.getPort() + ", which is not a configured node",
+                        "unknown_redirect");
                 return;
             }
-            nodes.learnedActive(next);
+            // A standby may point at a leader that just died (it re-checks every 2.5 s): trust health over that.
+            if (next.state != OpenBaoNodes.State.UNREACHABLE && next.state != OpenBaoNodes.State.SEALED) nodes.learnedActive(next);
             attempt(c, next, redirects + 1);
             return;
         }
@@ -238,9 +254,10 @@ public final class VaultProxy implements AutoCloseable {
 
     /** Jittered backoff, then another attempt at the (possibly new) active node, within the deadline. */
     private void retryLater(Call c, int redirects, String why) {
+        c.held = true;
         long left = c.deadline - System.nanoTime();
         if (left <= 0) {
-            fail(c.req, 503, "OpenBao did not answer within " + config.deadline.toSeconds() + " s (last: " + why + ")", "deadline", c.start);
+            fail(c, 503, "OpenBao did not answer within " + config.deadline.toSeconds() + " s (last: " + why + ")", "deadline");
             return;
         }
         long base = Math.min(500, config.electionPollInterval.toMillis());
@@ -267,17 +284,17 @@ public final class VaultProxy implements AutoCloseable {
         }
     }
 
-    private void fail(HttpServerRequest req, int status, String message, String outcome, long start) {
-        if (req.response().closed() || req.response().ended()) return;
-        counter(outcome).increment();
-        held.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+    /** The bridge's own error, in OpenBao's error shape, prefixed so the wrapper can tell who said it. */
+    private void fail(Call c, int status, String message, String outcome) {
+        if (c.req.response().closed() || c.req.response().ended()) return;
+        record(c, outcome);
         String json = "{\"errors\":[" + io.vertx.core.json.Json.encode("bridge: " + message) + "]}";
-        req.response().setStatusCode(status).putHeader("Content-Type", "application/json").end(json);
+        c.req.response().setStatusCode(status).putHeader("Content-Type", "application/json").end(json);
     }
 
     private void record(Call c, String outcome) {
         counter(outcome).increment();
-        held.record(System.nanoTime() - c.start, TimeUnit.NANOSECONDS);
+        if (c.held) held.record(System.nanoTime() - c.start, TimeUnit.NANOSECONDS);
     }
 
     private Counter counter(String outcome) {
