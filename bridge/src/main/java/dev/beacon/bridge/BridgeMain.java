@@ -10,7 +10,8 @@ import picocli.CommandLine.Command;
 /** {@code java -jar bridge.jar <command>}. */
 @Command(name = "bridge.jar", mixinStandardHelpOptions = true, version = "bridge (beacon wire protocol 1)",
         description = "The bridge: connects out to the beacon and forwards wrappers' streams to the upstream.",
-        subcommands = {BridgeMain.Run.class, CommandLine.HelpCommand.class})
+        subcommands = {BridgeMain.Run.class, dev.beacon.bridge.openbao.sim.OpenBaoSimCommand.class,
+                CommandLine.HelpCommand.class})
 public final class BridgeMain implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

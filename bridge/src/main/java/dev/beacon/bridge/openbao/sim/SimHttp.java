@@ -38,8 +38,9 @@ import java.util.concurrent.TimeUnit;
 /** The simulator's HTTP/1.1 plumbing: plain Netty, so that kill (RST), hang (no reads) and TLS are under our control. */
 final class SimHttp {
     static final ObjectMapper JSON = new ObjectMapper();
-    /** Set on a connection whose reads a hang paused; its first request after resuming is checked for a client that left. */
-    static final AttributeKey<Boolean> PAUSED = AttributeKey.valueOf("openbao-sim.paused");
+    /** When a hang of this connection's node ended (System.nanoTime): requests read soon after are checked for a client that left. */
+    static final AttributeKey<Long> RESUMED = AttributeKey.valueOf("openbao-sim.resumed");
+    private static final long RESUME_WINDOW_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
     private static final int MAX_REQUEST = 32 * 1024 * 1024; // OpenBao's default max_request_size
 
     private SimHttp() {
@@ -191,7 +192,8 @@ final class SimHttp {
                 // Like Go cancelling a request whose client went away: a request is dropped if the connection closed.
                 if (ch.isActive()) handler.handle(ex);
             };
-            if (Boolean.TRUE.equals(ch.attr(PAUSED).getAndSet(null))) {
+            Long resumed = ch.attr(RESUMED).get();
+            if (resumed != null && System.nanoTime() - resumed < RESUME_WINDOW_NANOS) {
                 // Read right after a hang ended: give the event loop a moment to see the client's FIN first.
                 ctx.executor().schedule(run, 25, TimeUnit.MILLISECONDS);
             } else {
