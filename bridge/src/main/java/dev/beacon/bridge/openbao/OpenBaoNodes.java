@@ -159,7 +159,8 @@ final class OpenBaoNodes {
     private Future<Void> poll(Node n) {
         RequestOptions o = new RequestOptions().setAbsoluteURI(n.uri.resolve("/v1/sys/health?standbyok=false")
                         .toString()).setMethod(HttpMethod.GET)
-                .setTimeout(Math.min(config.attemptTimeout.toMillis(), 2000));
+                .setConnectTimeout(Math.min(config.attemptTimeout.toMillis(), 2000))
+                .setIdleTimeout(Math.min(config.attemptTimeout.toMillis(), 2000));
         return http.request(o).compose(r -> r.send()).compose(resp -> resp.body().map(b -> resp.statusCode()))
                 .map(code -> {
                     State s = switch (code) {

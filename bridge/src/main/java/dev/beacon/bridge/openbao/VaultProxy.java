@@ -58,7 +58,9 @@ public final class VaultProxy implements AutoCloseable {
         for (String a : config.addresses) addresses.add(OpenBaoConfig.url("openbao.addresses", a));
         if (!config.dns.isBlank()) addresses.addAll(resolve(OpenBaoConfig.url("openbao.dns", config.dns)));
         HttpClientOptions o = new HttpClientOptions().setKeepAlive(true).setConnectTimeout((int) config.attemptTimeout.toMillis())
-                .setVerifyHost(true).setMaxRedirects(0);
+                .setVerifyHost(true).setMaxRedirects(0)
+                // a hung node may accept TCP and never finish TLS: that is one attempt's timeout, not Vert.x's 10 s
+                .setSslHandshakeTimeout(config.attemptTimeout.toMillis()).setSslHandshakeTimeoutUnit(TimeUnit.MILLISECONDS);
         if (addresses.stream().anyMatch(u -> u.getScheme().equals("https"))) {
             o.setSsl(true);
             if (!config.ca.isBlank()) o.setTrustOptions(new PemTrustOptions().addCertPath(config.ca));
@@ -166,7 +168,8 @@ public final class VaultProxy implements AutoCloseable {
         }
         OpenBaoNodes.Node node = target;
         RequestOptions o = new RequestOptions().setMethod(HttpMethod.valueOf(c.req.method().name()))
-                .setAbsoluteURI(node.address() + c.path()).setTimeout(config.attemptTimeout.toMillis());
+                .setAbsoluteURI(node.address() + c.path())
+                .setConnectTimeout(config.attemptTimeout.toMillis()).setIdleTimeout(config.attemptTimeout.toMillis());
         MultiMap h = MultiMap.caseInsensitiveMultiMap();
         c.req.headers().forEach(e -> {
             if (!HOP_BY_HOP.contains(e.getKey().toLowerCase(Locale.ROOT))) h.add(e.getKey(), e.getValue());
@@ -312,9 +315,10 @@ public final class VaultProxy implements AutoCloseable {
     public void close() {
         nodes.close();
         try {
-            vertx.close().await();
+            // bounded: a hung OpenBao node must not hold the bridge's shutdown
+            vertx.close().toCompletionStage().toCompletableFuture().get(5, TimeUnit.SECONDS);
         } catch (Exception ignored) {
-            // shutting down
+            // shutting down anyway
         }
     }
 }
