@@ -2,7 +2,6 @@ package dev.beacon.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import com.sun.net.httpserver.HttpServer;
 import dev.beacon.tls.DevCa;
 import dev.beacon.tls.Identity;
 import java.io.IOException;
@@ -13,7 +12,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -28,8 +26,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(name = "local", mixinStandardHelpOptions = true,
-        description = {"Runs a local system for development: dev certificates, a beacon node and a bridge as separate",
-                "processes, and a small HTTP upstream behind the bridge. Writes DIR/local.json (pids, addresses,",
+        description = {"Runs a local system for development: dev certificates, three beacon nodes, a bridge and a",
+                "SIMULATED three-node OpenBao cluster (with a seeded secret), each a separate process. Writes DIR/local.json (pids, addresses,",
                 "certificate paths, a ready-to-paste wrapper command), prints 'ready', and stops everything on",
                 "Ctrl-C or SIGTERM (exit 0). Logs go to DIR/logs/."})
 final class LocalCommand implements Callable<Integer> {
@@ -37,6 +35,9 @@ final class LocalCommand implements Callable<Integer> {
     static final String BRIDGE = "acme-bridge";
     static final String DOMAIN = "beacon.local";
     static final String COMPANY = "acme.internal";
+    static final String ROOT_TOKEN = "root";
+    static final String SEED_PATH = "app/config";
+    static final String SEED_JSON = "{\"password\":\"s3cr3t-from-local-openbao\"}";
 
     @Option(names = "--dir", required = true, paramLabel = "DIR", description = "Working directory for certificates, configs, logs and local.json")
     Path dir;
@@ -51,7 +52,6 @@ final class LocalCommand implements Callable<Integer> {
     int readyTimeout;
 
     private final List<Process> children = new ArrayList<>();
-    private HttpServer upstream;
 
     @Override
     public Integer call() throws Exception {
@@ -67,8 +67,6 @@ final class LocalCommand implements Callable<Integer> {
         if (nodes < 1 || nodes > 9) throw new Cli.UsageException("--nodes must be 1-9, got " + nodes);
         Pki pki = pki(dir.resolve("pki"), nodes);
 
-        upstream = startUpstream();
-        String upstreamAddr = "127.0.0.1:" + upstream.getAddress().getPort();
         int n = nodes;
         int[] relayPorts = new int[n];
         int[] adminPorts = new int[n];
@@ -114,13 +112,26 @@ final class LocalCommand implements Callable<Integer> {
             waitReady("beacon node-" + (i + 1), nodeProcs.get(i), adminPorts[i], dir.resolve("logs/beacon-node-" + (i + 1) + ".log"));
         }
 
+        // The OpenBao side: a SIMULATED three-node OpenBao HA cluster (OpenBao itself cannot be installed here).
+        int simControl = freePort();
+        Path simState = dir.resolve("openbao-sim.json");
+        Files.deleteIfExists(simState);
+        Process sim = spawn("OpenBao simulator (3 nodes)", List.of(java, "-jar", bridgeJar.toString(), "openbao-sim", "--nodes", "3",
+                "--tls-cert", pki.openbao + "/tls.crt", "--tls-key", pki.openbao + "/tls.key", "--tls-ca", pki.openbao + "/ca.crt",
+                "--control-port", Integer.toString(simControl), "--state-file", simState.toString(), "--root-token", ROOT_TOKEN,
+                "--seed", SEED_PATH + "=" + SEED_JSON), dir.resolve("logs/openbao-sim.log"));
+        waitFile("OpenBao simulator", sim, simState, dir.resolve("logs/openbao-sim.log"));
+        List<String> baoAddrs = new ArrayList<>();
+        new ObjectMapper().readTree(simState.toFile()).get("addresses").forEach(a -> baoAddrs.add(a.asText()));
+
         Path bridgeYaml = dir.resolve("bridge.yaml");
         Files.writeString(bridgeYaml, String.join("\n",
                 "beacon: {addresses: [\"localhost:" + relayPorts[0] + "\"], followMembers: true}",
                 "tls: {cert: " + pki.bridge + "/tls.crt, key: " + pki.bridge + "/tls.key, ca: " + pki.bridge + "/ca.crt}",
                 "inner: {cert: " + pki.innerBridge + "/tls.crt, key: " + pki.innerBridge + "/tls.key, ca: " + pki.innerBridge + "/ca.crt}",
                 "allow: [\"spiffe://" + COMPANY + "/tenant/" + TENANT + "/wrapper/*\"]",
-                "upstream: {address: \"" + upstreamAddr + "\"}",
+                "openbao: {addresses: [" + String.join(", ", baoAddrs.stream().map(a -> "\"" + a + "\"").toList())
+                        + "], ca: " + pki.openbao + "/ca.crt}",
                 "admin: {host: 127.0.0.1, port: " + bridgeAdmin + "}", ""));
         Process bridge = spawn("bridge", List.of(java, "-jar", bridgeJar.toString(), "run", "--config", bridgeYaml.toString()),
                 dir.resolve("logs/bridge.log"));
@@ -133,13 +144,25 @@ final class LocalCommand implements Callable<Integer> {
                 "--beacon", String.join(",", beaconAddrs), "--bridge", BRIDGE,
                 "--cert", pki.wrapper + "/tls.crt", "--key", pki.wrapper + "/tls.key", "--ca", pki.wrapper + "/ca.crt",
                 "--inner-cert", pki.innerWrapper + "/tls.crt", "--inner-key", pki.innerWrapper + "/tls.key",
-                "--inner-ca", pki.innerWrapper + "/ca.crt", "--path", "/v1/hello");
+                "--inner-ca", pki.innerWrapper + "/ca.crt", "-H", "X-Vault-Token:" + ROOT_TOKEN, "--path", "/v1/secret/data/" + SEED_PATH);
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("dir", dir.toString());
         out.put("beacon_nodes", nodeState);
         out.put("bridge", Map.of("id", BRIDGE, "tenant", TENANT, "pid", bridge.pid(), "admin", "http://127.0.0.1:" + bridgeAdmin,
                 "log", dir.resolve("logs/bridge.log").toString(), "config", bridgeYaml.toString()));
-        out.put("upstream", Map.of("address", upstreamAddr, "pid", ProcessHandle.current().pid(), "note", "served by this local process"));
+        Map<String, Object> bao = new LinkedHashMap<>();
+        bao.put("note", "a SIMULATED OpenBao HA cluster (bridge.jar openbao-sim), not OpenBao");
+        bao.put("pid", sim.pid());
+        bao.put("nodes", baoAddrs);
+        bao.put("root_token", ROOT_TOKEN);
+        bao.put("seeded_secret", "secret/data/" + SEED_PATH + " = " + SEED_JSON);
+        bao.put("control", "http://127.0.0.1:" + simControl);
+        bao.put("status", "curl http://127.0.0.1:" + simControl + "/sim/status");
+        bao.put("kill_node_i", "curl -X POST http://127.0.0.1:" + simControl + "/sim/nodes/<i>/kill   (restart: .../restart)");
+        bao.put("seal_node_i", "curl -X POST http://127.0.0.1:" + simControl + "/sim/nodes/<i>/seal   (unseal: .../unseal)");
+        bao.put("step_down_node_i", "curl -X POST http://127.0.0.1:" + simControl + "/sim/nodes/<i>/step-down");
+        bao.put("hang_node_i", "curl -X POST http://127.0.0.1:" + simControl + "/sim/nodes/<i>/hang   (unhang: .../unhang)");
+        out.put("openbao", bao);
         Map<String, String> w = new LinkedHashMap<>();
         w.put("identity", Identity.wrapper(DOMAIN, TENANT, "demo").uri());
         w.put("cert", pki.wrapper + "/tls.crt");
@@ -164,7 +187,7 @@ final class LocalCommand implements Callable<Integer> {
             done.countDown();
         });
         System.out.println("local system up: " + n + " beacon node(s) " + beaconAddrs + ", bridge " + BRIDGE + " (tenant " + TENANT
-                + ") on every node, upstream " + upstreamAddr);
+                + ") on every node, simulated OpenBao " + baoAddrs + " (control http://127.0.0.1:" + simControl + ")");
         System.out.println("state: " + dir.resolve("local.json"));
         System.out.println("try:   " + wrapperCmd);
         System.out.println("ready");
@@ -181,7 +204,7 @@ final class LocalCommand implements Callable<Integer> {
         return 0;
     }
 
-    private record Pki(List<Path> nodes, Path bridge, Path wrapper, Path innerBridge, Path innerWrapper) {
+    private record Pki(List<Path> nodes, Path bridge, Path wrapper, Path innerBridge, Path innerWrapper, Path openbao) {
     }
 
     /** Beacon operator's CA for the outer mTLS, the company's CA for the inner TLS. Reused if present. */
@@ -194,7 +217,10 @@ final class LocalCommand implements Callable<Integer> {
             issue(beaconCa, d.resolve("beacon-ca"), new DevCa.Request(Identity.node(DOMAIN, "node-" + i)).dns("localhost").ip("127.0.0.1"), nd);
             nodeDirs.add(nd);
         }
-        Pki p = new Pki(nodeDirs, d.resolve("bridge"), d.resolve("wrapper"), d.resolve("inner-bridge"), d.resolve("inner-wrapper"));
+        Pki p = new Pki(nodeDirs, d.resolve("bridge"), d.resolve("wrapper"), d.resolve("inner-bridge"), d.resolve("inner-wrapper"),
+                d.resolve("openbao"));
+        // OpenBao's server certificate comes from the company's CA: the bridge trusts it for the OpenBao leg.
+        issue(companyCa, d.resolve("company-ca"), new DevCa.Request(Identity.node(COMPANY, "openbao")).dns("localhost").ip("127.0.0.1"), p.openbao);
         issue(beaconCa, d.resolve("beacon-ca"), new DevCa.Request(Identity.bridge(DOMAIN, TENANT, BRIDGE)), p.bridge);
         issue(beaconCa, d.resolve("beacon-ca"), new DevCa.Request(Identity.wrapper(DOMAIN, TENANT, "demo")), p.wrapper);
         issue(companyCa, d.resolve("company-ca"), new DevCa.Request(Identity.bridge(COMPANY, TENANT, BRIDGE)), p.innerBridge);
@@ -219,21 +245,6 @@ final class LocalCommand implements Callable<Integer> {
         } catch (IOException e) {
             throw new IllegalStateException("cannot write " + out + ": " + e.getMessage(), e);
         }
-    }
-
-    private HttpServer startUpstream() throws IOException {
-        HttpServer s = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 50);
-        s.createContext("/", ex -> {
-            byte[] body = ("{\"upstream\":\"local demo upstream\",\"method\":\"" + ex.getRequestMethod() + "\",\"path\":\""
-                    + ex.getRequestURI().getPath() + "\",\"message\":\"hello through the beacon\"}\n").getBytes(StandardCharsets.UTF_8);
-            ex.getRequestBody().readAllBytes();
-            ex.getResponseHeaders().add("Content-Type", "application/json");
-            ex.sendResponseHeaders(200, body.length);
-            ex.getResponseBody().write(body);
-            ex.close();
-        });
-        s.start();
-        return s;
     }
 
     private Process spawn(String what, List<String> cmd, Path log) throws IOException {
@@ -274,6 +285,23 @@ final class LocalCommand implements Callable<Integer> {
         }
     }
 
+    /** Waits for a child to write its state file (it does so once it is listening). */
+    private void waitFile(String what, Process p, Path file, Path log) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(readyTimeout);
+        while (!Files.exists(file) || Files.size(file) == 0) {
+            if (!p.isAlive()) {
+                stopAll();
+                throw new IllegalStateException(what + " exited with code " + p.exitValue() + "; see " + log);
+            }
+            if (System.nanoTime() > deadline) {
+                stopAll();
+                throw new IllegalStateException(what + " not ready after " + readyTimeout + " s; see " + log);
+            }
+            Thread.sleep(50); // polling for the child's state file
+        }
+        say(what + " ready (pid " + p.pid() + ")");
+    }
+
     /** Waits until the bridge holds a control connection to every node (its /beacons view). */
     private void waitBridgeHoldsAll(int adminPort, int n) throws Exception {
         HttpClient http = HttpClient.newHttpClient();
@@ -307,7 +335,7 @@ final class LocalCommand implements Callable<Integer> {
                 Thread.currentThread().interrupt();
             }
         }
-        if (upstream != null) upstream.stop(0);
+
     }
 
     private static int freePort() throws IOException {

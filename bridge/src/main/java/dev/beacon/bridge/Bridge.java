@@ -41,6 +41,7 @@ public final class Bridge implements AutoCloseable {
     /** Every channel the bridge opens, so shutdown closes them (and frees their buffers) before the loops stop. */
     final io.netty.channel.group.ChannelGroup channels =
             new io.netty.channel.group.DefaultChannelGroup("bridge", io.netty.util.concurrent.GlobalEventExecutor.INSTANCE);
+    private final io.micrometer.core.instrument.MultiGauge beaconConnections;
     private final List<NodeLink> links = new java.util.concurrent.CopyOnWriteArrayList<>();
     private AdminServer admin;
     private dev.beacon.bridge.openbao.VaultProxy proxy;
@@ -61,8 +62,8 @@ public final class Bridge implements AutoCloseable {
         streamsSpliced = Counter.builder("bridge_streams_total").tag("result", "spliced").register(meters);
         streamsUpstreamFailed = Counter.builder("bridge_streams_total").tag("result", "upstream_unreachable").register(meters);
         streamsRefused = Counter.builder("bridge_streams_total").tag("result", "refused").register(meters);
-        Gauge.builder("bridge_beacon_connections", this, b -> b.links.stream().filter(NodeLink::registered).count())
-                .description("Beacon addresses with a registered control connection").register(meters);
+        beaconConnections = io.micrometer.core.instrument.MultiGauge.builder("bridge_beacon_connections")
+                .description("Registered control connections, by beacon node (1 while held)").register(meters);
         Gauge.builder("bridge_idle_data_connections", this, b -> b.links.stream().mapToInt(NodeLink::idle).sum())
                 .description("Warm data connections waiting for a wrapper stream").register(meters);
     }
@@ -75,6 +76,7 @@ public final class Bridge implements AutoCloseable {
         NodeLink owner = owners.get(node);
         if (owner != null && owner != link) return false;
         owners.put(node, link);
+        publishConnections();
         ensureSeedDialers();
         return true;
     }
@@ -101,7 +103,15 @@ public final class Bridge implements AutoCloseable {
 
     synchronized void release(NodeLink link, String node) {
         if (owners.get(node) == link) owners.remove(node);
+        publishConnections();
         ensureSeedDialers();
+    }
+
+    private void publishConnections() {
+        List<io.micrometer.core.instrument.MultiGauge.Row<?>> rows = new java.util.ArrayList<>();
+        for (String node : owners.keySet()) rows.add(io.micrometer.core.instrument.MultiGauge.Row.of(
+                io.micrometer.core.instrument.Tags.of("node", node), 1));
+        beaconConnections.register(rows, true);
     }
 
     /** Nodes the beacon told us about that no link holds yet. */

@@ -24,7 +24,7 @@ class LocalModeIT {
     Path dir;
 
     @Test
-    void localModeRunsAndTheWrapperCommandReachesTheUpstream() throws Exception {
+    void localModeRunsAndTheWrapperCommandReadsTheSeededSecret() throws Exception {
         Path beaconJar = Path.of("../beacon/target/beacon.jar").toAbsolutePath().normalize();
         assertTrue(Files.exists(beaconJar), "built by the package phase: " + beaconJar);
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
@@ -55,7 +55,9 @@ class LocalModeIT {
             String err = new String(wrapper.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
             assertTrue(wrapper.waitFor(60, TimeUnit.SECONDS));
             assertEquals(0, wrapper.exitValue(), "wrapper command failed: " + err);
-            assertTrue(body.contains("hello through the beacon"), body);
+            assertTrue(body.contains("s3cr3t-from-local-openbao"), "the seeded secret, read from the simulated OpenBao through the relay: " + body);
+            long simPid = state.get("openbao").get("pid").asLong();
+            assertTrue(ProcessHandle.of(simPid).isPresent(), "the OpenBao simulator runs as its own process");
 
             local.destroy(); // SIGTERM, like Ctrl-C
             assertTrue(local.waitFor(60, TimeUnit.SECONDS), "local mode stops on SIGTERM");
@@ -64,6 +66,8 @@ class LocalModeIT {
                 assertFalse(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false), "beacon node " + pid + " stopped");
             }
             assertFalse(ProcessHandle.of(bridgePid).map(ProcessHandle::isAlive).orElse(false), "bridge process stopped");
+            assertFalse(ProcessHandle.of(state.get("openbao").get("pid").asLong()).map(ProcessHandle::isAlive).orElse(false),
+                    "simulator stopped");
         } finally {
             local.destroyForcibly();
         }
