@@ -52,6 +52,7 @@ final class LocalCommand implements Callable<Integer> {
     int readyTimeout;
 
     private final List<Process> children = new ArrayList<>();
+    private volatile boolean stopping;
 
     @Override
     public Integer call() throws Exception {
@@ -182,6 +183,7 @@ final class LocalCommand implements Callable<Integer> {
 
         CountDownLatch done = new CountDownLatch(1);
         Cli.onTerminate(() -> {
+            stopping = true; // the watch loop below must not mistake our own shutdown for a crash
             say("stopping");
             stopAll();
             done.countDown();
@@ -194,7 +196,7 @@ final class LocalCommand implements Callable<Integer> {
         System.out.flush();
         // Beacon nodes may be killed and restarted by hand (that is what they are for); the bridge must stay.
         while (!done.await(200, TimeUnit.MILLISECONDS)) {
-            if (!bridge.isAlive()) {
+            if (!bridge.isAlive() && !stopping) {
                 System.err.println("error: the bridge (pid " + bridge.pid() + ") exited with code " + bridge.exitValue()
                         + "; see " + dir.resolve("logs/bridge.log") + "; stopping the local system");
                 stopAll();
