@@ -102,4 +102,20 @@ class OpenBaoProxyTest {
             }
         }
     }
+
+    @Test
+    void openBaosOwnAnswersPassThroughUnchanged() throws Exception {
+        try (BaoStack s = new BaoStack(dir, o -> { }, c -> { })) {
+            WrapperClient w = s.wrapper("plain");
+            HttpExchange.Response missing = BaoStack.send(w, "GET", "/v1/secret/data/no/such/secret", null);
+            assertEquals(404, missing.status(), missing.bodyText());
+            assertEquals("{\"errors\":[]}", missing.bodyText().trim(), "OpenBao's own 404 body");
+            try (var st = w.open(Stack.BRIDGE)) {
+                HttpExchange.Response denied = HttpExchange.send(st, "GET", "/v1/secret/data/" + BaoStack.SECRET,
+                        java.util.Map.of("X-Vault-Token", "not-a-token"), null);
+                assertEquals(403, denied.status(), denied.bodyText());
+                assertTrue(denied.bodyText().contains("permission denied"), denied.bodyText());
+            }
+        }
+    }
 }
