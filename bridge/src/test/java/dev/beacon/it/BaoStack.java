@@ -3,9 +3,7 @@ package dev.beacon.it;
 import dev.beacon.bridge.Bridge;
 import dev.beacon.bridge.BridgeConfig;
 import dev.beacon.bridge.openbao.sim.OpenBaoSimulator;
-import dev.beacon.server.BeaconConfig;
 import dev.beacon.server.BeaconNode;
-import dev.beacon.tls.TlsFiles;
 import dev.beacon.tls.testing.Await;
 import dev.beacon.tls.testing.TestPki;
 import dev.beacon.wrapper.HttpExchange;
@@ -45,17 +43,7 @@ final class BaoStack implements AutoCloseable {
         bao = OpenBaoSimulator.start(o);
         bao.awaitActive(Duration.ofSeconds(10));
 
-        TlsFiles nodeFiles = pki.node("n1");
-        BeaconConfig bc = new BeaconConfig();
-        bc.relay.host = "127.0.0.1";
-        bc.relay.port = 0;
-        bc.admin.host = "127.0.0.1";
-        bc.admin.port = 0;
-        bc.tls.cert = nodeFiles.cert().toString();
-        bc.tls.key = nodeFiles.key().toString();
-        bc.tls.ca = nodeFiles.ca().toString();
-        bc.validate();
-        node = new BeaconNode(bc).start();
+        node = Stack.startNode(pki.node("n1"), bc -> { });
 
         BridgeConfig c = Stack.bridgeConfig(pki, List.of("localhost:" + node.relayAddress().getPort()), "");
         c.openbao.addresses = bao.addresses();
@@ -68,13 +56,7 @@ final class BaoStack implements AutoCloseable {
     }
 
     WrapperClient wrapper(String name) {
-        WrapperClient.Options o = new WrapperClient.Options();
-        o.beacons = List.of("localhost:" + node.relayAddress().getPort());
-        o.outer = dev.beacon.tls.TlsMaterial.load(pki.wrapper(Stack.TENANT, name));
-        o.inner = dev.beacon.tls.TlsMaterial.load(pki.innerWrapper(Stack.TENANT, name));
-        o.retryFor = Duration.ofSeconds(5);
-        o.readTimeout = Duration.ofSeconds(60);
-        return new WrapperClient(o);
+        return Stack.wrapperOf(pki, "localhost:" + node.relayAddress().getPort(), name, Duration.ofSeconds(5));
     }
 
     static HttpExchange.Response send(WrapperClient w, String method, String path, String body) throws Exception {

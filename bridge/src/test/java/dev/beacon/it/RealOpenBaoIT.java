@@ -5,10 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.beacon.bridge.Bridge;
 import dev.beacon.bridge.BridgeConfig;
-import dev.beacon.server.BeaconConfig;
 import dev.beacon.server.BeaconNode;
-import dev.beacon.tls.TlsFiles;
-import dev.beacon.tls.TlsMaterial;
 import dev.beacon.tls.testing.Await;
 import dev.beacon.tls.testing.TestPki;
 import dev.beacon.wrapper.HttpExchange;
@@ -52,27 +49,14 @@ class RealOpenBaoIT {
         List<String> addrs = Arrays.stream(System.getenv("BAO_ADDR").split(",")).map(String::trim).toList();
         String token = System.getenv().getOrDefault("BAO_TOKEN", System.getenv().getOrDefault("VAULT_TOKEN", ""));
         TestPki pki = TestPki.create(dir);
-        TlsFiles nodeFiles = pki.node("n1");
-        BeaconConfig bc = new BeaconConfig();
-        bc.relay.host = "127.0.0.1";
-        bc.relay.port = 0;
-        bc.admin.host = "127.0.0.1";
-        bc.admin.port = 0;
-        bc.tls.cert = nodeFiles.cert().toString();
-        bc.tls.key = nodeFiles.key().toString();
-        bc.tls.ca = nodeFiles.ca().toString();
-        try (BeaconNode node = new BeaconNode(bc).start()) {
+        try (BeaconNode node = Stack.startNode(pki.node("n1"), bc -> { })) {
             BridgeConfig c = Stack.bridgeConfig(pki, List.of("localhost:" + node.relayAddress().getPort()), "");
             c.openbao.addresses = addrs;
             if (System.getenv("BAO_CACERT") != null) c.openbao.ca = System.getenv("BAO_CACERT");
             c.validate();
             try (Bridge bridge = new Bridge(c).start()) {
                 Await.until("bridge ready against the real OpenBao", Duration.ofSeconds(30), bridge::ready);
-                WrapperClient.Options o = new WrapperClient.Options();
-                o.beacons = List.of("localhost:" + node.relayAddress().getPort());
-                o.outer = TlsMaterial.load(pki.wrapper(Stack.TENANT, "real"));
-                o.inner = TlsMaterial.load(pki.innerWrapper(Stack.TENANT, "real"));
-                WrapperClient w = new WrapperClient(o);
+                WrapperClient w = Stack.wrapperOf(pki, "localhost:" + node.relayAddress().getPort(), "real", Duration.ofSeconds(10));
                 String path = "beacon-it/" + System.nanoTime();
                 assertEquals(200, call(w, token, "POST", "/v1/secret/data/" + path, "{\"data\":{\"k\":\"v\"}}").status());
                 HttpExchange.Response read = call(w, token, "GET", "/v1/secret/data/" + path, null);

@@ -29,6 +29,16 @@ final class Stack implements AutoCloseable {
         pki = TestPki.create(dir);
         nodeFiles = pki.node("n1");
         upstream = new TestUpstream();
+        node = startNode(nodeFiles, tweak);
+
+        BridgeConfig c = bridgeConfig(pki, List.of("localhost:" + node.relayAddress().getPort()), upstream.address());
+        c.validate();
+        bridge = new Bridge(c).start();
+        Await.until("bridge registered with a warm pool", Duration.ofSeconds(20), bridge::ready);
+    }
+
+    /** One beacon node in this JVM on free loopback ports, with the given node certificate. */
+    static BeaconNode startNode(TlsFiles nodeFiles, Consumer<BeaconConfig> tweak) throws InterruptedException {
         BeaconConfig bc = new BeaconConfig();
         bc.relay.host = "127.0.0.1";
         bc.relay.port = 0;
@@ -40,12 +50,18 @@ final class Stack implements AutoCloseable {
         bc.tls.reloadInterval = Duration.ofHours(1); // tests reload explicitly
         tweak.accept(bc);
         bc.validate();
-        node = new BeaconNode(bc).start();
+        return new BeaconNode(bc).start();
+    }
 
-        BridgeConfig c = bridgeConfig(pki, List.of("localhost:" + node.relayAddress().getPort()), upstream.address());
-        c.validate();
-        bridge = new Bridge(c).start();
-        Await.until("bridge registered with a warm pool", Duration.ofSeconds(20), bridge::ready);
+    /** The reference wrapper of tenant acme, both certificates, one beacon address. */
+    static WrapperClient wrapperOf(TestPki pki, String beacon, String name, Duration retryFor) {
+        WrapperClient.Options o = new WrapperClient.Options();
+        o.beacons = List.of(beacon);
+        o.outer = TlsMaterial.load(pki.wrapper(TENANT, name));
+        o.inner = TlsMaterial.load(pki.innerWrapper(TENANT, name));
+        o.retryFor = retryFor;
+        o.readTimeout = Duration.ofSeconds(60);
+        return new WrapperClient(o);
     }
 
     /** The acme bridge's configuration: outer and inner certificates, tenant-wide allow-list, fast reconnects. */
