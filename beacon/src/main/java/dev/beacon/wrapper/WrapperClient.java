@@ -37,7 +37,7 @@ public final class WrapperClient {
         /** Inner TLS: certificate from the company CA, trust in the company CA. */
         public TlsMaterial inner;
         public Duration connectTimeout = Duration.ofSeconds(5);
-        public Duration readTimeout = Duration.ofSeconds(30);
+        public Duration readTimeout = Duration.ofSeconds(60); // above the bridge's 30 s OpenBao deadline, so its 503 arrives
         /** How long to keep retrying retryable failures; zero means one attempt. */
         public Duration retryFor = Duration.ofSeconds(10);
         /** Check the beacon's certificate against the dialled host name (DNS/IP SAN). */

@@ -39,7 +39,7 @@ public class BridgeConfig implements Validated {
     }
 
     public static class Upstream {
-        /** Where the plaintext stream goes (OpenBao's address in a later release). */
+        /** Where the plaintext stream goes (a fixed TCP service; set openbao.* instead to follow an OpenBao HA cluster). */
         public String address = "";
         public Duration connectTimeout = Duration.ofSeconds(5);
     }

@@ -36,7 +36,7 @@ import org.junit.jupiter.api.io.TempDir;
  * BAO_TOKEN=...        a token that may write secret/ (KV v2) and, for the step-down scenario, sys/step-down
  * BAO_CACERT=ca.pem    the CA of OpenBao's server certificates (optional for http://)
  * BAO_STEP_DOWN=1      also step the active node down while reading (needs sudo on sys/step-down)
- * ./mvnw -B -pl bridge verify -Dit.test=RealOpenBaoIT -Dtest=NoSuchTest -Dsurefire.failIfNoSpecifiedTests=false
+ * ./mvnw -B -DskipTests install && ./mvnw -B -pl bridge verify -Dit.test=RealOpenBaoIT -Dtest=NoSuchTest -Dsurefire.failIfNoSpecifiedTests=false
  * </pre>
  */
 @EnabledIfEnvironmentVariable(named = "BAO_ADDR", matches = ".+")
@@ -67,7 +67,7 @@ class RealOpenBaoIT {
                 if ("1".equals(System.getenv("BAO_STEP_DOWN"))) {
                     AtomicBoolean stop = new AtomicBoolean();
                     AtomicInteger ok = new AtomicInteger();
-                    List<String> failures = new ArrayList<>();
+                    List<String> failures = java.util.Collections.synchronizedList(new ArrayList<>());
                     Thread reader = new Thread(() -> {
                         while (!stop.get()) {
                             try {
@@ -80,11 +80,16 @@ class RealOpenBaoIT {
                     });
                     reader.start();
                     Await.until("reads flowing", Duration.ofSeconds(30), () -> ok.get() > 10);
-                    // step down the active node directly (not through the relay)
-                    HttpClient http = HttpClient.newBuilder().build();
+                    // step down the active node directly (not through the relay): the one whose health says 200
+                    HttpClient http = HttpClient.newBuilder().sslContext(caContext()).build();
                     for (String a : addrs) {
+                        int health = http.send(HttpRequest.newBuilder(URI.create(a + "/v1/sys/health")).build(),
+                                HttpResponse.BodyHandlers.discarding()).statusCode();
+                        if (health != 200) continue;
                         http.send(HttpRequest.newBuilder(URI.create(a + "/v1/sys/step-down")).header("X-Vault-Token", token)
+                                .header("X-Vault-No-Request-Forwarding", "true")
                                 .PUT(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.discarding());
+                        break;
                     }
                     int before = ok.get();
                     Await.until("reads continue after the step-down", Duration.ofSeconds(60), () -> ok.get() > before + 20);
@@ -94,6 +99,15 @@ class RealOpenBaoIT {
                 }
             }
         }
+    }
+
+    /** Trust for the direct step-down call: BAO_CACERT when set, the JVM's default otherwise. */
+    private static javax.net.ssl.SSLContext caContext() throws Exception {
+        String ca = System.getenv("BAO_CACERT");
+        if (ca == null) return javax.net.ssl.SSLContext.getDefault();
+        javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLS");
+        ctx.init(null, dev.beacon.tls.JdkTls.trust(dev.beacon.tls.Pem.certificates(Path.of(ca))).getTrustManagers(), null);
+        return ctx;
     }
 
     private static HttpExchange.Response call(WrapperClient w, String token, String method, String path, String body) throws Exception {

@@ -15,23 +15,30 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * What the bridge knows about each OpenBao node, from /v1/sys/health (polled; faster while there is no leader)
- * and from what requests teach it (a 307's Location, a refused connection, a "not active" answer).
- * All state is touched on one Vert.x context.
+ * What the bridge knows about each OpenBao node, from /v1/sys/health (each node polled on its own timer, so a
+ * hung node never slows the others; faster while there is no leader) and from what requests teach it (a 307's
+ * Location, a refused connection, a "not active" answer). All state is touched on one Vert.x context.
  */
 final class OpenBaoNodes {
     static final Logger LOG = LoggerFactory.getLogger("bridge.openbao");
+    /** How often a DNS name (openbao.dns) is resolved again: pods come back with new addresses. */
+    private static final long DNS_REFRESH_MS = 10_000;
 
     enum State { ACTIVE, STANDBY, SEALED, UNINITIALIZED, UNREACHABLE, UNKNOWN }
 
     static final class Node {
         final URI uri;
         State state = State.UNKNOWN;
+        long timer = -1;
+        boolean polling;
+        boolean removed;
 
         Node(URI uri) {
             this.uri = uri;
@@ -49,24 +56,28 @@ final class OpenBaoNodes {
     private final Vertx vertx;
     private final HttpClient http;
     private final OpenBaoConfig config;
-    private final List<Node> nodes = new ArrayList<>();
+    private final Supplier<List<URI>> discover;
+    private final List<Node> nodes = new CopyOnWriteArrayList<>();
     private final List<Promise<Node>> waiting = new ArrayList<>();
     private final Counter leaderChanges;
     private final Timer failoverDetection;
     private Node active;
-    private long leaderLostAt;
-    private long timer = -1;
+    /** The leader before the current gap, for the log line. */
+    private Node previous;
+    /** When the previous leader was last seen healthy: failover time counts from there. */
+    private long lastConfirmedAt;
+    private long dnsTimer = -1;
     private boolean closed;
 
-    OpenBaoNodes(Vertx vertx, HttpClient http, OpenBaoConfig config, List<URI> addresses, MeterRegistry meters) {
+    OpenBaoNodes(Vertx vertx, HttpClient http, OpenBaoConfig config, Supplier<List<URI>> discover, MeterRegistry meters) {
         this.vertx = vertx;
         this.http = http;
         this.config = config;
-        for (URI u : addresses) nodes.add(new Node(u));
+        this.discover = discover;
         this.leaderChanges = Counter.builder("bridge_openbao_leader_changes_total")
                 .description("Times the bridge switched to a new active OpenBao node").register(meters);
         this.failoverDetection = Timer.builder("bridge_openbao_failover_detection_seconds")
-                .description("From losing the active node to knowing the new one (detection plus election)")
+                .description("From the last moment the old leader was seen healthy to knowing the new one (detection plus election)")
                 .publishPercentileHistogram().register(meters);
         for (State s : State.values()) {
             Gauge.builder("bridge_openbao_nodes", this, n -> n.count(s)).tag("state", s.name().toLowerCase(Locale.ROOT))
@@ -75,10 +86,35 @@ final class OpenBaoNodes {
     }
 
     void start() {
-        vertx.runOnContext(v -> pollAll());
+        vertx.runOnContext(v -> refreshNodes());
     }
 
-    /** The active node if one is known. */
+    /** (Re)reads the node list: static addresses once, a DNS name every 10 s. Runs on the context. */
+    private void refreshNodes() {
+        if (closed) return;
+        List<URI> now = discover.get();
+        for (URI u : now) {
+            if (nodes.stream().noneMatch(n -> n.uri.equals(u))) {
+                Node n = new Node(u);
+                nodes.add(n);
+                if (dnsTimer >= 0) LOG.info("openbao node discovered node={}", n.address());
+                schedule(n, 0);
+            }
+        }
+        if (!config.dns.isBlank()) {
+            for (Node n : nodes) {
+                if (!now.contains(n.uri) && n != active && config.addresses.stream().noneMatch(a -> URI.create(a).equals(n.uri))) {
+                    n.removed = true;
+                    nodes.remove(n);
+                    LOG.info("openbao node gone from DNS node={}", n.address());
+                }
+            }
+            dnsTimer = vertx.setTimer(DNS_REFRESH_MS, t -> refreshNodes());
+        } else {
+            dnsTimer = 0;
+        }
+    }
+
     Node active() {
         return active;
     }
@@ -103,85 +139,94 @@ final class OpenBaoNodes {
 
     /** A request found {@code n} not active (refused, sealed, standby without a leader, hung): forget it as leader, poll now. */
     void notActive(Node n, State seen, String why) {
-        if (n.state != seen) n.state = seen;
+        n.state = seen;
         if (active == n) {
+            previous = n;
             active = null;
-            leaderLostAt = System.nanoTime();
             LOG.warn("openbao leader lost node={} reason=\"{}\"", n.address(), why);
+            for (Node o : nodes) schedule(o, 0); // find the new one fast
+        } else {
+            schedule(n, 0);
         }
-        reschedule(0);
     }
 
-    /** A 307 or a successful answer says {@code n} is active. */
+    /** A successful answer or a trusted 307 says {@code n} is active. */
     void learnedActive(Node n) {
         setActive(n, "learned from a response");
     }
 
     private void setActive(Node n, String how) {
         n.state = State.ACTIVE;
-        if (active == n) return;
-        Node old = active;
+        if (active == n) {
+            lastConfirmedAt = System.nanoTime();
+            return;
+        }
+        Node old = active != null ? active : previous;
         active = n;
+        previous = null;
         leaderChanges.increment();
-        if (leaderLostAt != 0) {
-            long took = System.nanoTime() - leaderLostAt;
+        if (old != null && old != n && lastConfirmedAt != 0) {
+            long took = System.nanoTime() - lastConfirmedAt;
             failoverDetection.record(took, TimeUnit.NANOSECONDS);
-            LOG.warn("openbao leader changed from={} to={} after_ms={} ({})", old == null ? "none" : old.address(),
-                    n.address(), took / 1_000_000, how);
-            leaderLostAt = 0;
+            LOG.warn("openbao leader changed from={} to={} after_ms={} ({})", old.address(), n.address(), took / 1_000_000, how);
         } else {
             LOG.info("openbao leader node={} ({})", n.address(), how);
         }
+        lastConfirmedAt = System.nanoTime();
         for (Node o : nodes) if (o != n && o.state == State.ACTIVE) o.state = State.STANDBY;
         List<Promise<Node>> ready = new ArrayList<>(waiting);
         waiting.clear();
         ready.forEach(p -> p.tryComplete(n));
     }
 
-    private void pollAll() {
-        if (closed) return;
-        timer = -1;
-        List<Future<Void>> all = new ArrayList<>();
-        for (Node n : nodes) all.add(poll(n));
-        Future.join(all).onComplete(x -> reschedule(active == null
-                ? config.electionPollInterval.toMillis() : config.healthInterval.toMillis()));
-    }
-
-    private void reschedule(long ms) {
-        if (closed) return;
-        if (timer >= 0) {
-            if (ms > 0) return; // a poll is already scheduled
-            vertx.cancelTimer(timer);
+    /** Polls {@code n} after {@code ms}; an earlier request replaces a later one. */
+    private void schedule(Node n, long ms) {
+        if (closed || n.removed) return;
+        if (n.polling) return; // its next poll is scheduled when this one ends
+        if (n.timer >= 0) {
+            if (ms > 0) return;
+            vertx.cancelTimer(n.timer);
         }
-        timer = vertx.setTimer(Math.max(1, ms), t -> pollAll());
+        n.timer = vertx.setTimer(Math.max(1, ms), t -> poll(n));
     }
 
-    private Future<Void> poll(Node n) {
-        RequestOptions o = new RequestOptions().setAbsoluteURI(n.uri.resolve("/v1/sys/health?standbyok=false")
-                        .toString()).setMethod(HttpMethod.GET)
-                .setConnectTimeout(Math.min(config.attemptTimeout.toMillis(), 2000))
-                .setIdleTimeout(Math.min(config.attemptTimeout.toMillis(), 2000));
-        return http.request(o).compose(r -> r.send()).compose(resp -> resp.body().map(b -> resp.statusCode()))
-                .map(code -> {
-                    State s = switch (code) {
-                        case 200 -> State.ACTIVE;
-                        case 429 -> State.STANDBY;
-                        case 503 -> State.SEALED;
-                        case 501 -> State.UNINITIALIZED;
-                        default -> State.STANDBY; // Vault's 472/473/474/530: treat as "not active"
-                    };
-                    if (s == State.ACTIVE) {
-                        setActive(n, "health 200");
+    private void poll(Node n) {
+        n.timer = -1;
+        if (closed || n.removed) return;
+        n.polling = true;
+        long timeout = Math.min(config.attemptTimeout.toMillis(), 2000);
+        RequestOptions o = new RequestOptions().setAbsoluteURI(n.uri.resolve("/v1/sys/health?standbyok=false").toString())
+                .setMethod(HttpMethod.GET).setConnectTimeout(timeout).setIdleTimeout(timeout);
+        http.request(o).compose(r -> r.send()).compose(resp -> resp.body().map(b -> resp.statusCode()))
+                .onComplete(ar -> {
+                    n.polling = false;
+                    if (ar.succeeded()) {
+                        int code = ar.result();
+                        State s = switch (code) {
+                            case 200 -> State.ACTIVE;
+                            case 429 -> State.STANDBY;
+                            case 503 -> State.SEALED;
+                            case 501 -> State.UNINITIALIZED;
+                            default -> State.STANDBY; // Vault's 472/473/474/530: "not active"
+                        };
+                        if (s == State.ACTIVE) {
+                            setActive(n, "health 200");
+                        } else if (active == n) {
+                            notActive(n, s, "health answered " + code);
+                        } else {
+                            n.state = s;
+                        }
                     } else {
-                        if (active == n) notActive(n, s, "health answered " + code);
-                        n.state = s;
+                        if (active == n) {
+                            notActive(n, State.UNREACHABLE, "health check failed: " + ar.cause().getMessage());
+                        } else {
+                            if (n.state != State.UNREACHABLE) {
+                                LOG.info("openbao node unreachable node={} reason=\"{}\"", n.address(), ar.cause().getMessage());
+                            }
+                            n.state = State.UNREACHABLE;
+                        }
                     }
-                    return (Void) null;
-                })
-                .recover(e -> {
-                    if (active == n) notActive(n, State.UNREACHABLE, "health check failed: " + e.getMessage());
-                    n.state = State.UNREACHABLE;
-                    return Future.succeededFuture();
+                    schedule(n, active == null ? config.electionPollInterval.toMillis() : config.healthInterval.toMillis());
                 });
     }
 
@@ -204,6 +249,7 @@ final class OpenBaoNodes {
 
     void close() {
         closed = true;
-        if (timer >= 0) vertx.cancelTimer(timer);
+        for (Node n : nodes) if (n.timer >= 0) vertx.cancelTimer(n.timer);
+        if (dnsTimer > 0) vertx.cancelTimer(dnsTimer);
     }
 }

@@ -54,9 +54,15 @@ public final class VaultProxy implements AutoCloseable {
         this.config = config;
         this.meters = meters;
         this.vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1).setWorkerPoolSize(1).setInternalBlockingPoolSize(1));
-        List<URI> addresses = new ArrayList<>();
-        for (String a : config.addresses) addresses.add(OpenBaoConfig.url("openbao.addresses", a));
-        if (!config.dns.isBlank()) addresses.addAll(resolve(OpenBaoConfig.url("openbao.dns", config.dns)));
+        List<URI> fixed = new ArrayList<>();
+        for (String a : config.addresses) fixed.add(OpenBaoConfig.url("openbao.addresses", a));
+        URI dnsName = config.dns.isBlank() ? null : OpenBaoConfig.url("openbao.dns", config.dns);
+        java.util.function.Supplier<List<URI>> discover = () -> {
+            List<URI> all = new ArrayList<>(fixed);
+            if (dnsName != null) all.addAll(resolve(dnsName));
+            return all;
+        };
+        List<URI> addresses = discover.get();
         HttpClientOptions o = new HttpClientOptions().setKeepAlive(true).setConnectTimeout((int) config.attemptTimeout.toMillis())
                 .setVerifyHost(true).setMaxRedirects(0)
                 // a hung node may accept TCP and never finish TLS: that is one attempt's timeout, not Vert.x's 10 s
@@ -66,7 +72,7 @@ public final class VaultProxy implements AutoCloseable {
             if (!config.ca.isBlank()) o.setTrustOptions(new PemTrustOptions().addCertPath(config.ca));
         }
         this.http = vertx.createHttpClient(o, new PoolOptions().setHttp1MaxSize(config.poolSize));
-        this.nodes = new OpenBaoNodes(vertx, http, config, addresses, meters);
+        this.nodes = new OpenBaoNodes(vertx, http, config, discover, meters);
         this.held = Timer.builder("bridge_openbao_held_request_seconds")
                 .description("Extra time requests spent waiting for a leader or retrying (0 for most)")
                 .publishPercentileHistogram().register(meters);
@@ -77,7 +83,8 @@ public final class VaultProxy implements AutoCloseable {
             throw new IllegalStateException("cannot start the OpenBao proxy: " + e.getMessage(), e);
         }
         nodes.start();
-        OpenBaoNodes.LOG.info("openbao proxy up nodes={} deadline={}s", addresses, config.deadline.toSeconds());
+        OpenBaoNodes.LOG.info("openbao proxy up nodes={}{} deadline={}", addresses, dnsName == null ? "" : " (dns " + dnsName + ")",
+                dev.beacon.config.Durations.format(config.deadline));
     }
 
     /** Where the bridge sends each wrapper stream's plaintext (loopback). */
@@ -130,6 +137,10 @@ public final class VaultProxy implements AutoCloseable {
         final long deadline;
         /** Waited for a leader or retried at least once: counts in the held-request histogram. */
         boolean held;
+        /** OpenBao's last retryable answer: passed through if the deadline ends the retries. */
+        int lastStatus;
+        String lastBody;
+        long retryAfterMs;
 
         Call(HttpServerRequest req, Buffer body, long start, long deadline) {
             this.req = req;
@@ -158,7 +169,7 @@ public final class VaultProxy implements AutoCloseable {
                     if (r.succeeded()) {
                         attempt(c, r.result(), redirects);
                     } else {
-                        fail(c, 503, "no active OpenBao node within " + config.deadline.toSeconds() + " s (election or all nodes down)",
+                        fail(c, 503, "no active OpenBao node within " + dev.beacon.config.Durations.format(config.deadline) + " (election or all nodes down)",
                                 "no_leader");
                     }
                 });
@@ -244,6 +255,9 @@ public final class VaultProxy implements AutoCloseable {
                             "answered " + code);
                     retryLater(c, redirects, "not_active");
                 } else if (code == 429 || code == 412 || c.idempotent()) {
+                    c.lastStatus = code;
+                    c.lastBody = text;
+                    c.retryAfterMs = retryAfterMs(resp.getHeader("Retry-After"));
                     retryLater(c, redirects, "status_" + code);
                 } else {
                     passThrough(c, resp, Buffer.buffer(text));
@@ -259,13 +273,29 @@ public final class VaultProxy implements AutoCloseable {
     private void retryLater(Call c, int redirects, String why) {
         c.held = true;
         long left = c.deadline - System.nanoTime();
+        if (left <= 0 && c.lastBody != null) {
+            record(c, "status_" + (c.lastStatus / 100) + "xx");
+            c.req.response().setStatusCode(c.lastStatus).putHeader("Content-Type", "application/json").end(c.lastBody);
+            return;
+        }
         if (left <= 0) {
-            fail(c, 503, "OpenBao did not answer within " + config.deadline.toSeconds() + " s (last: " + why + ")", "deadline");
+            fail(c, 503, "OpenBao did not answer within " + dev.beacon.config.Durations.format(config.deadline) + " (last: " + why + ")", "deadline");
             return;
         }
         long base = Math.min(500, config.electionPollInterval.toMillis());
-        long delay = Math.min(TimeUnit.NANOSECONDS.toMillis(left), base / 2 + ThreadLocalRandom.current().nextLong(base / 2 + 1));
+        long jitter = base / 2 + ThreadLocalRandom.current().nextLong(base / 2 + 1);
+        long delay = Math.min(TimeUnit.NANOSECONDS.toMillis(left), Math.max(jitter, c.retryAfterMs));
+        c.retryAfterMs = 0;
         vertx.setTimer(Math.max(1, delay), t -> attempt(c, null, redirects));
+    }
+
+    /** Retry-After in seconds (the only form OpenBao sends); 0 when absent or unreadable. */
+    private static long retryAfterMs(String v) {
+        try {
+            return v == null ? 0 : Math.min(30_000, Long.parseLong(v.trim()) * 1000);
+        } catch (NumberFormatException e) {
+            return 0;
+        }
     }
 
     private void passThrough(Call c, HttpClientResponse resp, Buffer body) {
