@@ -40,9 +40,9 @@ public final class HttpExchange {
             if (body != null) out.write(body);
             out.flush();
             return read(new BufferedInputStream(stream.in()));
-        } catch (javax.net.ssl.SSLException e) {
-            // In TLS 1.3 the server judges the client certificate after the client's handshake is done,
-            // so a bridge's refusal arrives as an alert on the first read.
+        } catch (javax.net.ssl.SSLException | java.net.SocketException e) {
+            // In TLS 1.3 the server judges the client certificate after the client's handshake is done, so a
+            // bridge's refusal arrives as an alert on the first read, or as a broken pipe if it closed first.
             throw new IOException("the bridge ended the inner TLS session: " + e.getMessage()
                     + " (a certificate_unknown/bad_certificate alert means the bridge refused this wrapper's inner"
                     + " certificate: not issued by the company CA or not on the bridge's allow-list)", e);
