@@ -1,0 +1,67 @@
+package dev.beacon.bench;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * HAProxy doing the beacon's job: TCP mode, terminating mTLS from the client (verify required, same CA) and
+ * originating mTLS to the server (its own client certificate, server certificate verified), TLS 1.3 only with the
+ * same suites and the same number of threads as the beacon's event loops. A second frontend without a backend
+ * serves the handshake figure (the handshake alone, as on the beacon and the direct server).
+ */
+final class Haproxy {
+    static final String SUITES = "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256";
+
+    private Haproxy() {
+    }
+
+    /** The haproxy binary's version line, or null if it is not installed. */
+    static String version() {
+        try {
+            Process p = new ProcessBuilder("haproxy", "-v").redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes());
+            p.waitFor();
+            return out.lines().findFirst().orElse("haproxy").trim();
+        } catch (IOException e) {
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
+    }
+
+    static Path writeConfig(Path dir, BenchPki pki, int port, int handshakePort, int serverPort, int threads, int maxconn) throws IOException {
+        Path front = BenchPki.bundle(pki.server(), dir.resolve("haproxy-front.pem"));
+        Path back = BenchPki.bundle(pki.nodes().get(0), dir.resolve("haproxy-back.pem"));
+        String ca = pki.server().ca().toString();
+        String bind = "ssl crt " + front + " ca-file " + ca + " verify required ssl-min-ver TLSv1.3";
+        Path cfg = dir.resolve("haproxy.cfg");
+        Files.writeString(cfg, String.join("\n", List.of(
+                "# written by beacon-bench: HAProxy relaying mTLS to mTLS, the beacon's job",
+                "global",
+                "    nbthread " + threads,
+                "    maxconn " + maxconn,
+                "    ssl-default-bind-ciphersuites " + SUITES,
+                "    ssl-default-server-ciphersuites " + SUITES,
+                "    tune.ssl.default-dh-param 2048",
+                "defaults",
+                "    mode tcp",
+                "    timeout connect 10s",
+                "    timeout client 1h",
+                "    timeout server 1h",
+                "    maxconn " + maxconn,
+                "frontend relay",
+                "    bind 127.0.0.1:" + port + " " + bind,
+                "    default_backend bench",
+                "backend bench",
+                "    server s1 127.0.0.1:" + serverPort + " ssl crt " + back + " ca-file " + ca
+                        + " verify required verifyhost localhost ssl-min-ver TLSv1.3 maxconn " + maxconn,
+                "frontend handshake",
+                "    bind 127.0.0.1:" + handshakePort + " " + bind,
+                "    tcp-request session reject",
+                "")));
+        return cfg;
+    }
+}

@@ -1,0 +1,434 @@
+package dev.beacon.bench;
+
+import dev.beacon.splice.Transport;
+import dev.beacon.tls.TlsContexts;
+import dev.beacon.tls.TlsMaterial;
+import io.netty.channel.Channel;
+import io.netty.channel.EventLoopGroup;
+import io.netty.handler.ssl.OpenSsl;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * The benchmark: starts a bench server, two beacon nodes (a cluster, the bench bridge on node A) and HAProxy, then
+ * measures every figure for direct, beacon, beacon through a one-hop forward, and HAProxy, in turns, several
+ * rounds, and reports medians and ratios.
+ */
+@Command(name = "run", mixinStandardHelpOptions = true,
+        description = {"Measure direct vs beacon vs HAProxy side by side and write a Markdown table and JSON.",
+                "Run it through beacon/bench/bench.sh, which installs HAProxy and raises the open-file limit first."})
+final class RunCommand implements Callable<Integer> {
+    /** The beacon nodes' JVM: a fixed, pre-touched heap, so RSS growth is native memory and heap growth is live objects. */
+    static final List<String> NODE_JVM = List.of("-Xms512m", "-Xmx512m", "-XX:+AlwaysPreTouch");
+
+    @Option(names = "--beacon-jar", description = "beacon.jar to run the nodes from (default: beacon/target/beacon.jar beside this jar)")
+    Path beaconJar;
+
+    @Option(names = "--work", defaultValue = "target/bench-run", description = "Scratch directory: certificates, configs, logs (default: ${DEFAULT-VALUE})")
+    Path work;
+
+    @Option(names = "--rounds", defaultValue = "3", description = "Rounds; each measures every set-up once, in alternating order (default: ${DEFAULT-VALUE})")
+    int rounds;
+
+    @Option(names = "--idle", defaultValue = "10000", description = "Idle streams for the memory figure (default: ${DEFAULT-VALUE})")
+    int idle;
+
+    @Option(names = "--seconds", defaultValue = "3", description = "Measurement window of each throughput and latency run (default: ${DEFAULT-VALUE})")
+    double seconds;
+
+    @Option(names = "--smoke", description = "Tiny sizes and one round: checks that the benchmark works, measures nothing worth quoting")
+    boolean smoke;
+
+    @Option(names = "--no-haproxy", description = "Leave HAProxy out (it is required otherwise)")
+    boolean noHaproxy;
+
+    @Option(names = "--only", split = ",", description = "Run only these workloads: bulk, latency, saturation, setup, handshakes, memory (default: all)")
+    java.util.Set<String> only = new java.util.HashSet<>();
+
+    @Option(names = "--markdown", description = "Write the table into this Markdown file, between the bench markers (e.g. docs/performance.md)")
+    Path markdown;
+
+    @Option(names = "--json", description = "Write every value as JSON to this file (e.g. docs/performance.json)")
+    Path json;
+
+    private final List<Process> procs = new ArrayList<>();
+    private long t0;
+
+    @Override
+    public Integer call() throws Exception {
+        t0 = System.nanoTime();
+        if (beaconJar == null) beaconJar = jarDir().resolve("../../target/beacon.jar").normalize();
+        if (!Files.isReadable(beaconJar)) {
+            throw new IllegalArgumentException("beacon.jar not found at " + beaconJar + ": build first (./mvnw -B -DskipTests package) or pass --beacon-jar");
+        }
+        String haproxyVersion = noHaproxy ? null : Haproxy.version();
+        if (!noHaproxy && haproxyVersion == null) {
+            throw new IllegalArgumentException("haproxy is not installed: run beacon/bench/bench.sh (it installs it), or pass --no-haproxy");
+        }
+        if (smoke) {
+            rounds = 1;
+            idle = Math.min(idle, 50);
+            seconds = 0.3;
+        }
+        for (String w : only) {
+            if (!List.of("bulk", "latency", "saturation", "setup", "handshakes", "memory").contains(w)) {
+                throw new IllegalArgumentException("--only: unknown workload '" + w + "' (bulk, latency, saturation, setup, handshakes, memory)");
+            }
+        }
+        String asked = (smoke ? " --smoke" : rounds != 3 ? " --rounds " + rounds : "")
+                + (idle != 10000 && !smoke ? " --idle " + idle : "") + (seconds != 3 && !smoke ? " --seconds " + seconds : "")
+                + (only.isEmpty() ? "" : " --only " + String.join(",", only));
+        int fdLimit = Limits.openFiles();
+        int maxIdle = (fdLimit - 2000) / 2;
+        if (idle > maxIdle) {
+            say("the open-file limit is " + fdLimit + " and each idle stream holds 2 sockets in the relay: measuring memory with "
+                    + maxIdle + " idle streams instead of " + idle + " (raise the hard limit, ulimit -Hn, to measure more)");
+            idle = Math.max(10, maxIdle);
+        }
+        Files.createDirectories(work);
+        Report report = new Report();
+        report.rounds = rounds;
+        report.command = "beacon/bench/bench.sh" + asked;
+        machine(report, haproxyVersion);
+        Runtime.getRuntime().addShutdownHook(new Thread(this::stopAll));
+        EventLoopGroup group = Transport.group(2, "load");
+        try {
+            List<Target> targets = startRig(haproxyVersion != null);
+            Dialer dialer = new Dialer(group, TlsContexts.client(TlsMaterial.load(pki.client()), false));
+            awaitForwarding(dialer, targets);
+            measure(report, dialer, targets);
+        } finally {
+            stopAll();
+            group.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS);
+        }
+        String md = report.markdown();
+        System.out.println();
+        System.out.println(md);
+        if (markdown != null) {
+            Report.writeInto(markdown, md);
+            say("table written to " + markdown);
+        }
+        if (json != null) {
+            Files.createDirectories(json.toAbsolutePath().getParent());
+            Files.writeString(json, report.json());
+            say("values written to " + json);
+        }
+        say("done in " + elapsed());
+        return 0;
+    }
+
+    // ---- the rig ----
+
+    private BenchPki pki;
+    private long nodeA;
+    private long nodeB;
+    private long haproxyPid;
+    private int adminA;
+
+    private List<Target> startRig(boolean withHaproxy) throws Exception {
+        say("certificates (ECDSA P-256, one CA) in " + work.resolve("pki"));
+        pki = BenchPki.create(work.resolve("pki"), 2);
+        int server = Proc.freePort();
+        int[] relay = {Proc.freePort(), Proc.freePort()};
+        int[] admin = {Proc.freePort(), Proc.freePort()};
+        int[] gossip = {Proc.freePort(), Proc.freePort()};
+        adminA = admin[0];
+        Process[] nodes = new Process[2];
+        for (int i = 0; i < 2; i++) {
+            String id = "node-" + (char) ('a' + i);
+            var tls = pki.nodes().get(i);
+            Path yaml = work.resolve(id + ".yaml");
+            Files.writeString(yaml, String.join("\n",
+                    "node: {id: " + id + ", trustDomain: " + BenchPki.DOMAIN + ", advertiseRelay: \"127.0.0.1:" + relay[i] + "\"}",
+                    "relay: {host: 127.0.0.1, port: " + relay[i] + "}",
+                    "admin: {host: 127.0.0.1, port: " + admin[i] + "}",
+                    "tls: {cert: " + tls.cert() + ", key: " + tls.key() + ", ca: " + tls.ca() + "}",
+                    "cluster: {enabled: true, host: 127.0.0.1, port: " + gossip[i] + ", peers: [\"127.0.0.1:" + gossip[1 - i] + "\"]}",
+                    "# the load generator is one source and one identity: lift the per-source and per-identity limits",
+                    "limits: {connectionsPerSecondPerSource: 1000000, connectionsPerSecondPerIdentity: 1000000, "
+                            + "maxStreamsPerIdentity: 1000000, maxIdleDataConnectionsPerBridge: 1024, idleTimeout: 1h}",
+                    "bridges: {poolSize: 16}", ""));
+            List<String> cmd = new ArrayList<>(List.of(Proc.java()));
+            cmd.addAll(NODE_JVM);
+            cmd.addAll(List.of("-jar", beaconJar.toString(), "server", "--config", yaml.toString()));
+            say("starting beacon " + id + " (relay 127.0.0.1:" + relay[i] + ", log " + work.resolve("logs/" + id + ".log") + ")");
+            nodes[i] = start(cmd, work.resolve("logs/" + id + ".log"));
+        }
+        for (int i = 0; i < 2; i++) {
+            int port = admin[i];
+            Proc.await("beacon node-" + (char) ('a' + i), nodes[i], work.resolve("logs/node-" + (char) ('a' + i) + ".log"),
+                    Duration.ofSeconds(60), () -> Proc.get("http://127.0.0.1:" + port + "/readyz") != null);
+        }
+        nodeA = nodes[0].pid();
+        nodeB = nodes[1].pid();
+
+        Path ready = work.resolve("server.ready");
+        Files.deleteIfExists(ready);
+        Path jar = jarDir().resolve("bench.jar");
+        List<String> cmd = new ArrayList<>(List.of(Proc.java(), "-Xms1g", "-Xmx1g", "-cp", jar.toString(), BenchMain.class.getName(), "server",
+                "--port", Integer.toString(server), "--tls", pki.server().cert().getParent().toString(),
+                "--beacon", "127.0.0.1:" + relay[0], "--bridge-tls", pki.bridge().cert().getParent().toString(),
+                "--ready-file", ready.toString()));
+        say("starting the bench server (127.0.0.1:" + server + ", bridge on node-a)");
+        Process srv = start(cmd, work.resolve("logs/server.log"));
+        Proc.await("bench server", srv, work.resolve("logs/server.log"), Duration.ofSeconds(60), () -> Files.exists(ready));
+
+        List<Target> targets = new ArrayList<>();
+        targets.add(new Target(Target.DIRECT, "direct", server, false, server));
+        targets.add(new Target(Target.BEACON, "beacon", relay[0], true, relay[0]));
+        targets.add(new Target(Target.FORWARD, "beacon, one hop", relay[1], true, relay[1]));
+        if (withHaproxy) {
+            int hp = Proc.freePort();
+            int hs = Proc.freePort();
+            Path cfg = Haproxy.writeConfig(work, pki, hp, hs, server, 2,
+                    Math.min(2 * idle + 1024, (Limits.openFiles() - 500) / 2)); // HAProxy needs 2 descriptors per connection
+            say("starting haproxy (127.0.0.1:" + hp + ", config " + cfg + ")");
+            Process h = start(List.of("haproxy", "-db", "-f", cfg.toString()), work.resolve("logs/haproxy.log"));
+            Proc.await("haproxy", h, work.resolve("logs/haproxy.log"), Duration.ofSeconds(20), () -> Proc.listening(hp) && Proc.listening(hs));
+            haproxyPid = h.pid();
+            targets.add(new Target(Target.HAPROXY, "haproxy", hp, false, hs));
+        }
+        return targets;
+    }
+
+    /** Node B learns by gossip that node A holds the bench bridge; wait until a stream through B works. */
+    private void awaitForwarding(Dialer d, List<Target> targets) throws Exception {
+        Target fwd = targets.stream().filter(t -> t.name().equals(Target.FORWARD)).findFirst().orElseThrow();
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        Throwable last = null;
+        while (System.nanoTime() < deadline) {
+            var f = d.open(fwd, false);
+            f.await(10_000);
+            if (f.isSuccess()) {
+                f.getNow().close().sync();
+                return;
+            }
+            last = f.cause();
+            Proc.sleep(100); // gossip has not reached node B yet
+        }
+        throw new IllegalStateException("node-b never forwarded a stream to node-a: " + last);
+    }
+
+    // ---- the measurements ----
+
+    private void measure(Report r, Dialer d, List<Target> targets) throws Exception {
+        long win = Math.max(100, (long) (seconds * 1000));
+        long warm = smoke ? 100 : 1000;
+        int[] rates = smoke ? new int[] {200} : new int[] {1000, 5000, 10000};
+        int msg = 128;
+        r.figure("bulk_1", "Bulk throughput, 1 stream", "MB/s", true);
+        r.figure("bulk_16", "Bulk throughput, 16 streams", "MB/s", true);
+        r.figure("cpu_relay", "Relay CPU per GB (16 streams)", "s/GB", false);
+        r.figure("cpu_machine", "Machine CPU per GB, all processes (16 streams)", "s/GB", false);
+        for (int rate : rates) {
+            String k = "lat_" + rate;
+            String lbl = "Latency at " + (rate % 1000 == 0 ? rate / 1000 + "k" : rate) + " req/s";
+            r.figure(k + "_p50", lbl + ", p50", "ms", false);
+            r.figure(k + "_p99", lbl + ", p99", "ms", false);
+            r.figure(k + "_p999", lbl + ", p99.9", "ms", false);
+        }
+        r.figure("sat_rate", "Max sustained rate (closed loop, 32 streams)", "req/s", true);
+        r.figure("sat_p50", "Latency at saturation, p50", "ms", false);
+        r.figure("sat_p99", "Latency at saturation, p99", "ms", false);
+        r.figure("sat_p999", "Latency at saturation, p99.9", "ms", false);
+        r.figure("setup_p50", "New stream setup (connect to first byte), p50", "ms", false);
+        r.figure("setup_p99", "New stream setup (connect to first byte), p99", "ms", false);
+        r.figure("handshakes", "mTLS handshakes per second (ECDSA P-256, full)", "1/s", true);
+        r.figure("mem_rss", "Idle stream memory, RSS growth per stream", "KiB", false);
+        r.figure("mem_heap", "Idle stream memory, live heap per stream", "KiB", false);
+        r.figure("mem_total", "Idle stream memory, RSS + heap per stream", "KiB", false);
+        boolean hasHaproxy = targets.stream().anyMatch(t -> t.name().equals(Target.HAPROXY));
+        r.checks.add(new Report.Check("Bulk throughput, 1 stream: beacon >= haproxy", "bulk_1", Target.BEACON, hasHaproxy ? Target.HAPROXY : null, 1.0, true, null));
+        r.checks.add(new Report.Check("Bulk throughput, 16 streams: beacon >= haproxy", "bulk_16", Target.BEACON, hasHaproxy ? Target.HAPROXY : null, 1.0, true, null));
+        String lat5 = smoke ? "lat_200_p99" : "lat_5000_p99";
+        r.checks.add(new Report.Check("p99 latency at 5k req/s: beacon <= 1.2x haproxy", lat5, Target.BEACON, hasHaproxy ? Target.HAPROXY : null, 1.2, false, null));
+        r.checks.add(new Report.Check("Setup time p50: beacon <= 1.2x haproxy", "setup_p50", Target.BEACON, hasHaproxy ? Target.HAPROXY : null, 1.2, false, null));
+        r.checks.add(new Report.Check("Setup time p99: beacon <= 1.2x haproxy", "setup_p99", Target.BEACON, hasHaproxy ? Target.HAPROXY : null, 1.2, false, null));
+        r.checks.add(new Report.Check("Idle memory per stream: beacon (RSS + heap) <= haproxy (RSS) and < 20 KiB", "mem_total", Target.BEACON, null, 0, false, 20.0));
+        r.checks.add(new Report.Check("Idle memory per stream: beacon <= haproxy", "mem_total", Target.BEACON, hasHaproxy ? Target.HAPROXY : null, 1.0, false, null));
+        r.checks.add(new Report.Check("One-hop forward, 1 stream: >= 80% of local", "bulk_1", Target.FORWARD, Target.BEACON, 0.8, true, null));
+        r.checks.add(new Report.Check("One-hop forward, 16 streams: >= 80% of local", "bulk_16", Target.FORWARD, Target.BEACON, 0.8, true, null));
+
+        for (int round = 1; round <= rounds; round++) {
+            List<Target> order = new ArrayList<>(targets);
+            if (round % 2 == 0) java.util.Collections.reverse(order);
+            String tag = "[round " + round + "/" + rounds + "]";
+            if (runs("bulk")) for (Target t : order) {
+                var b = Workloads.bulk(d, t, 1, warm, win, relayPids(t));
+                r.add("bulk_1", t.name(), b.mbPerSec());
+                r.ciphers.put(t.name(), b.cipher());
+                say(tag + " bulk, 1 stream     " + pad(t) + fmt("%.0f MB/s", b.mbPerSec()));
+            }
+            if (runs("bulk")) for (Target t : order) {
+                var b = Workloads.bulk(d, t, 16, warm, win, relayPids(t));
+                r.add("bulk_16", t.name(), b.mbPerSec());
+                r.add("cpu_relay", t.name(), b.relayCpuPerGb());
+                r.add("cpu_machine", t.name(), b.machineCpuPerGb());
+                say(tag + " bulk, 16 streams   " + pad(t) + fmt("%.0f MB/s, relay %.2f s/GB, machine %.2f s/GB", b.mbPerSec(), b.relayCpuPerGb(), b.machineCpuPerGb()));
+            }
+            if (runs("latency")) for (int rate : rates) {
+                for (Target t : order) {
+                    var l = Workloads.openLoop(d, t, smoke ? 2 : 16, rate, msg, smoke ? 100 : 500, win);
+                    String k = "lat_" + rate;
+                    r.add(k + "_p50", t.name(), l.p50() / 1e3);
+                    r.add(k + "_p99", t.name(), l.p99() / 1e3);
+                    r.add(k + "_p999", t.name(), l.p999() / 1e3);
+                    say(tag + " " + rate + " req/s " + " ".repeat(Math.max(0, 11 - String.valueOf(rate).length())) + pad(t)
+                            + fmt("p50 %.3f ms, p99 %.3f ms, p99.9 %.3f ms (achieved %.0f/s%s)", l.p50() / 1e3, l.p99() / 1e3, l.p999() / 1e3,
+                            l.rate(), l.lost() > 0 ? ", " + l.lost() + " unanswered" : ""));
+                }
+            }
+            if (runs("saturation")) for (Target t : order) {
+                var l = Workloads.saturation(d, t, smoke ? 4 : 32, msg, smoke ? 100 : 500, win);
+                r.add("sat_rate", t.name(), l.rate());
+                r.add("sat_p50", t.name(), l.p50() / 1e3);
+                r.add("sat_p99", t.name(), l.p99() / 1e3);
+                r.add("sat_p999", t.name(), l.p999() / 1e3);
+                say(tag + " saturation         " + pad(t) + fmt("%.0f req/s, p50 %.3f ms, p99 %.3f ms", l.rate(), l.p50() / 1e3, l.p99() / 1e3));
+            }
+            if (runs("setup")) for (Target t : order) {
+                var l = Workloads.setup(d, t, smoke ? 3 : 30, smoke ? 10 : 300);
+                r.add("setup_p50", t.name(), l.p50() / 1e3);
+                r.add("setup_p99", t.name(), l.p99() / 1e3);
+                say(tag + " stream setup       " + pad(t) + fmt("p50 %.2f ms, p99 %.2f ms", l.p50() / 1e3, l.p99() / 1e3));
+            }
+            if (runs("handshakes")) for (Target t : order) {
+                if (t.name().equals(Target.FORWARD)) continue; // the same listener as the local beacon
+                double hs = Workloads.handshakes(d, t, smoke ? 2 : 8, smoke ? 100 : 500, win);
+                r.add("handshakes", t.name(), hs);
+                say(tag + " handshakes         " + pad(t) + fmt("%.0f /s", hs));
+            }
+            if (runs("memory")) for (Target t : order) {
+                if (t.name().equals(Target.FORWARD) || t.name().equals(Target.DIRECT)) continue;
+                memory(r, d, t, tag);
+            }
+        }
+    }
+
+    private boolean runs(String workload) {
+        return only.isEmpty() || only.contains(workload);
+    }
+
+    private void memory(Report r, Dialer d, Target t, String tag) throws Exception {
+        boolean beacon = t.name().equals(Target.BEACON);
+        long pid = beacon ? nodeA : haproxyPid;
+        if (beacon) Proc.gc(pid);
+        long rss0 = Proc.rssBytes(pid);
+        long heap0 = beacon ? heapUsed() : 0;
+        List<Channel> chans = Workloads.idle(d, t, idle, null);
+        if (beacon) Proc.gc(pid);
+        long rss1 = Proc.rssBytes(pid);
+        long heap1 = beacon ? heapUsed() : 0;
+        Workloads.closeAll(chans);
+        double rss = (rss1 - rss0) / 1024.0 / idle;
+        double heap = beacon ? (heap1 - heap0) / 1024.0 / idle : 0;
+        r.add("mem_rss", t.name(), rss);
+        r.add("mem_heap", t.name(), beacon ? heap : Double.NaN);
+        r.add("mem_total", t.name(), rss + heap);
+        say(tag + " " + idle + " idle streams " + pad(t) + fmt("RSS +%.1f KiB/stream", rss) + (beacon ? fmt(", heap +%.1f KiB/stream", heap) : ""));
+        if (beacon) awaitNoStreams();
+    }
+
+    private long heapUsed() {
+        String m = Proc.get("http://127.0.0.1:" + adminA + "/metrics");
+        if (m == null) throw new IllegalStateException("node-a's /metrics did not answer");
+        double sum = 0;
+        for (String line : m.split("\n")) {
+            if (line.startsWith("jvm_memory_used_bytes{") && line.contains("area=\"heap\"")) {
+                sum += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        }
+        return (long) sum;
+    }
+
+    private void awaitNoStreams() {
+        Proc.await("node-a closing idle streams", null, work.resolve("logs/node-a.log"), Duration.ofSeconds(60), () -> {
+            String m = Proc.get("http://127.0.0.1:" + adminA + "/metrics");
+            return m != null && m.lines().anyMatch(l -> l.startsWith("beacon_streams_active ") && l.endsWith(" 0.0"));
+        });
+    }
+
+    private long[] relayPids(Target t) {
+        return switch (t.name()) {
+            case Target.BEACON -> new long[] {nodeA};
+            case Target.FORWARD -> new long[] {nodeA, nodeB};
+            case Target.HAPROXY -> new long[] {haproxyPid};
+            default -> new long[0];
+        };
+    }
+
+    // ---- helpers ----
+
+    private Process start(List<String> cmd, Path log) throws java.io.IOException {
+        Process p = Proc.spawn(cmd, log);
+        procs.add(p);
+        return p;
+    }
+
+    private void stopAll() {
+        for (Process p : procs) Proc.stop(p);
+        procs.clear();
+    }
+
+    private void machine(Report r, String haproxy) {
+        r.machine.put("date", ZonedDateTime.now().format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm z", Locale.ROOT)));
+        r.machine.put("cpus", Integer.toString(Runtime.getRuntime().availableProcessors()));
+        r.machine.put("cpu", cpuModel());
+        r.machine.put("jdk", System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version"));
+        r.machine.put("kernel", System.getProperty("os.version"));
+        if (haproxy != null) r.machine.put("haproxy", haproxy);
+        r.machine.put("tls", TlsContexts.provider() + (OpenSsl.isAvailable() ? " (" + OpenSsl.versionString() + ")" : ""));
+        r.machine.put("transport", Transport.name());
+        r.machine.put("beacon_jvm", String.join(" ", NODE_JVM));
+        r.machine.put("idle_streams", Integer.toString(idle));
+        r.machine.put("window_seconds", Double.toString(seconds));
+    }
+
+    private static String cpuModel() {
+        try {
+            return Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l -> l.startsWith("model name"))
+                    .map(l -> l.substring(l.indexOf(':') + 1).trim()).findFirst().orElse("?");
+        } catch (java.io.IOException e) {
+            return "?";
+        }
+    }
+
+    private static Path jarDir() {
+        try {
+            return Path.of(RunCommand.class.getProtectionDomain().getCodeSource().getLocation().toURI()).getParent();
+        } catch (java.net.URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private String elapsed() {
+        return fmt("%.0f s", (System.nanoTime() - t0) / 1e9);
+    }
+
+    private void say(String s) {
+        System.out.println("[" + elapsed() + "] " + s);
+        System.out.flush();
+    }
+
+    private static String pad(Target t) {
+        return String.format(Locale.ROOT, "%-16s", t.label());
+    }
+
+    private static String fmt(String f, Object... a) {
+        return String.format(Locale.ROOT, f, a);
+    }
+
+    static String describe(int[] a) {
+        return Arrays.toString(a);
+    }
+}
