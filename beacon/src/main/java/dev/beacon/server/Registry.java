@@ -148,10 +148,7 @@ final class Registry {
         Channel control = null;
         int want;
         synchronized (b) {
-            while (!b.idle.isEmpty() && data == null) {
-                Channel c = b.idle.pollFirst();
-                if (c.isActive()) data = c;
-            }
+            data = takeIdle(b, w.wrapper.eventLoop());
             if (data == null) {
                 b.waiting.addLast(w);
                 want = b.waiting.size();
@@ -187,6 +184,28 @@ final class Registry {
             fail(w, new ProtocolException(ErrorCode.OVERLOADED, ErrorCode.OVERLOADED.wire(),
                     "bridge " + b.key + " offered no data connection within " + setupTimeoutMs + " ms", 1000));
         }
+    }
+
+    /**
+     * An idle data connection, preferably one served by the wrapper's own event loop: then the splice's two sides
+     * hand buffers over on one thread, with no task queued to another loop and no wake-up per chunk
+     * (docs/decisions/0004). Dead connections found on the way are dropped.
+     */
+    private static Channel takeIdle(Bridge b, io.netty.channel.EventLoop loop) {
+        Channel any = null;
+        for (Iterator<Channel> it = b.idle.iterator(); it.hasNext(); ) {
+            Channel c = it.next();
+            if (!c.isActive()) {
+                it.remove();
+            } else if (c.eventLoop() == loop) {
+                it.remove();
+                return c;
+            } else if (any == null) {
+                any = c;
+            }
+        }
+        if (any != null) b.idle.remove(any);
+        return any;
     }
 
     private static Waiter pollLive(Bridge b) {

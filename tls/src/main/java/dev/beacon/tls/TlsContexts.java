@@ -61,14 +61,32 @@ public final class TlsContexts {
             } else {
                 b.trustManager(new AllowListTrustManager(m.trust(), allowed));
             }
-            return b
+            return lean(b
                     .clientAuth(ClientAuth.REQUIRE)
                     .protocols(TLS13)
                     .sslProvider(provider())
-                    .build();
+                    .build());
         } catch (SSLException e) {
             throw new TlsConfigException("cannot build server TLS context from " + m.files() + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Native memory per connection (docs/decisions/0004): BoringSSL's network BIO keeps a buffer for handshake and
+     * alert bytes for the connection's whole life, 2048 bytes by default; handshake flights pass through it in
+     * several turns when it is smaller, and after the handshake it only ever carries an alert. A server-side session
+     * cache would keep every session (with the peer's certificate) after its connection is gone; TLS 1.3 resumption
+     * uses tickets, which need no cache.
+     */
+    static final int BIO_BUFFER_BYTES = Integer.getInteger("beacon.tls.bioBufferBytes", 256);
+    static final boolean SESSION_CACHE = Boolean.getBoolean("beacon.tls.sessionCache");
+
+    private static SslContext lean(SslContext ctx) {
+        if (ctx instanceof io.netty.handler.ssl.ReferenceCountedOpenSslContext o) {
+            o.setBioNonApplicationBufferSize(BIO_BUFFER_BYTES);
+            if (!SESSION_CACHE) o.sessionContext().setSessionCacheEnabled(false);
+        }
+        return ctx;
     }
 
     /**
@@ -78,13 +96,13 @@ public final class TlsContexts {
      */
     public static SslContext client(TlsMaterial m, boolean verifyHostname) {
         try {
-            return SslContextBuilder.forClient()
+            return lean(SslContextBuilder.forClient()
                     .keyManager(m.key(), m.chain().toArray(X509Certificate[]::new))
                     .trustManager(m.trust().toArray(X509Certificate[]::new))
                     .protocols(TLS13)
                     .sslProvider(provider())
                     .endpointIdentificationAlgorithm(verifyHostname ? "HTTPS" : null)
-                    .build();
+                    .build());
         } catch (SSLException e) {
             throw new TlsConfigException("cannot build client TLS context from " + m.files() + ": " + e.getMessage(), e);
         }

@@ -138,6 +138,19 @@ final class Proc {
         }
     }
 
+    /** Saves a JVM's class histogram (live objects) for memory profiling. */
+    static void histogram(long pid, Path out) {
+        Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
+        try {
+            new ProcessBuilder(jcmd.toString(), Long.toString(pid), "GC.class_histogram").redirectErrorStream(true)
+                    .redirectOutput(out.toFile()).start().waitFor();
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot run " + jcmd + ": " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     static void stop(Process p) {
         if (p == null || !p.isAlive()) return;
         p.destroy();

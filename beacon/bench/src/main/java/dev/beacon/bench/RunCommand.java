@@ -55,6 +55,9 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--only", split = ",", description = "Run only these workloads: bulk, latency, saturation, setup, handshakes, memory (default: all)")
     java.util.Set<String> only = new java.util.HashSet<>();
 
+    @Option(names = "--histogram", description = "With the memory figure: save node-a's class histogram at the idle peak (WORK/logs/histogram-*.txt)")
+    boolean histogram;
+
     @Option(names = "--markdown", description = "Write the table into this Markdown file, between the bench markers (e.g. docs/performance.md)")
     Path markdown;
 
@@ -160,6 +163,8 @@ final class RunCommand implements Callable<Integer> {
                     "bridges: {poolSize: 16}", ""));
             List<String> cmd = new ArrayList<>(List.of(Proc.java()));
             cmd.addAll(NODE_JVM);
+            String extra = System.getenv("BENCH_NODE_JVM_OPTS"); // for experiments: extra flags for the beacon nodes
+            if (extra != null && !extra.isBlank()) cmd.addAll(List.of(extra.trim().split("\\s+")));
             cmd.addAll(List.of("-jar", beaconJar.toString(), "server", "--config", yaml.toString()));
             say("starting beacon " + id + " (relay 127.0.0.1:" + relay[i] + ", log " + work.resolve("logs/" + id + ".log") + ")");
             nodes[i] = start(cmd, work.resolve("logs/" + id + ".log"));
@@ -329,6 +334,7 @@ final class RunCommand implements Callable<Integer> {
         if (beacon) Proc.gc(pid);
         long rss1 = Proc.rssBytes(pid);
         long heap1 = beacon ? heapUsed() : 0;
+        if (beacon && histogram) Proc.histogram(pid, work.resolve("logs/histogram-" + System.currentTimeMillis() + ".txt"));
         Workloads.closeAll(chans);
         double rss = (rss1 - rss0) / 1024.0 / idle;
         double heap = beacon ? (heap1 - heap0) / 1024.0 / idle : 0;
