@@ -65,7 +65,7 @@ final class EntryHandler extends ChannelInboundHandlerAdapter {
                 ctx.close();
                 return;
             }
-            identity = peerIdentity(ctx);
+            identity = relay.identities.intern(peerIdentity(ctx));
             if (identity == null) {
                 relay.metrics.handshakeFailed("no_identity");
                 relay.refuse(ctx, "?", new ProtocolException(ErrorCode.FORBIDDEN,
@@ -255,6 +255,8 @@ final class EntryHandler extends ChannelInboundHandlerAdapter {
         relay.activeStreams.incrementAndGet();
         relay.metrics.streamsOpened.increment();
         long idleMs = relay.config.limits.idleTimeout.toMillis();
+        splice.idleTimeout(idleMs, () -> Relay.LOG.info("stream idle for {} ms, closing id={} source={}", idleMs, streamId,
+                Relay.remote(inbound)));
         // Order matters: the STREAM frame must reach the data connection before any stream byte does.
         peer.eventLoop().execute(() -> {
             PooledData pd = peer.pipeline().get(PooledData.class);
@@ -264,8 +266,6 @@ final class EntryHandler extends ChannelInboundHandlerAdapter {
                         .put("wrapper", r.wrapper()).put("source", r.source()));
             }
             removeIfPresent(peer, "encoder", "pooled", "ping");
-            peer.pipeline().addLast("idle", new IdleStateHandler(0, 0, idleMs, TimeUnit.MILLISECONDS));
-            peer.pipeline().addLast("idle-close", IdleClose.INSTANCE);
             splice.install(peer, splice.handlerForB());
             removeIfPresent(peer, "frames"); // a link may hold bytes right behind CONNECTED: they go into the splice
         });
@@ -273,8 +273,6 @@ final class EntryHandler extends ChannelInboundHandlerAdapter {
             inbound.writeAndFlush(Frame.of(FrameType.CONNECTED).put("version", r.version()).put("stream", streamId)
                     .put("node", relay.nodeId));
             inbound.pipeline().remove("encoder");
-            inbound.pipeline().addLast("idle", new IdleStateHandler(0, 0, idleMs, TimeUnit.MILLISECONDS));
-            inbound.pipeline().addLast("idle-close", IdleClose.INSTANCE);
             if (relay.tap != null && !viaLink) inbound.pipeline().addLast("tap", new Tap(relay.tap));
             inbound.pipeline().remove(this);
             splice.install(inbound, splice.handlerForA());

@@ -39,6 +39,8 @@ public final class Relay {
     final StreamCounts streamCounts;
     final ChannelGroup all = new DefaultChannelGroup("relay", GlobalEventExecutor.INSTANCE);
     final AtomicInteger activeStreams;
+    /** Connections of one identity share one Identity (and its strings): thousands of streams, a few identities. */
+    final Identities identities = new Identities(4096);
     volatile boolean draining;
     /** The cluster (or a single node): who else is live, who holds which bridge. Set before open(). */
     volatile ClusterView cluster;

@@ -71,12 +71,52 @@ public final class Splice {
             return;
         }
         ch.pipeline().addLast("splice", side);
+        if (side == sideA && idleNanos > 0) armIdle(ch, idleNanos);
         ch.read();
     }
 
     private void end(Throwable t) {
         if (t != null && cause == null) cause = t;
-        if (ended.compareAndSet(false, true) && onEnd != null) onEnd.ended(aToB, bToA, cause);
+        if (ended.compareAndSet(false, true)) {
+            java.util.concurrent.ScheduledFuture<?> timer = idleTimer;
+            if (timer != null) timer.cancel(false);
+            if (onEnd != null) onEnd.ended(aToB, bToA, cause);
+        }
+    }
+
+    // ---- idle timeout: one timer per splice, not one per side (docs/decisions/0004) ----
+
+    private long idleNanos;
+    private Runnable onIdle;
+    /** When either side last read anything (System.nanoTime). */
+    private volatile long lastActivity = System.nanoTime();
+    private volatile java.util.concurrent.ScheduledFuture<?> idleTimer;
+
+    /**
+     * Closes both channels once neither side has read anything for {@code millis} (a byte written to one side is a
+     * byte read from the other, so reads cover both directions). {@code onIdle} runs first (a log line). Call before
+     * installing; the timer runs on a's event loop.
+     */
+    public Splice idleTimeout(long millis, Runnable onIdle) {
+        this.idleNanos = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(millis);
+        this.onIdle = onIdle;
+        return this;
+    }
+
+    private void armIdle(Channel a, long delayNanos) {
+        if (ended.get()) return;
+        idleTimer = a.eventLoop().schedule(() -> {
+            long quiet = System.nanoTime() - lastActivity;
+            if (ended.get()) return;
+            if (quiet < idleNanos) {
+                armIdle(a, idleNanos - quiet);
+                return;
+            }
+            if (onIdle != null) onIdle.run();
+            a.close();
+            sideA.closePeer();
+        }, delayNanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+        if (ended.get()) idleTimer.cancel(false);
     }
 
     private static final class Side extends ChannelInboundHandlerAdapter {
@@ -108,6 +148,7 @@ public final class Splice {
 
         @Override
         public void channelReadComplete(ChannelHandlerContext ctx) {
+            if (splice.idleNanos > 0) splice.lastActivity = System.nanoTime();
             peer.flush();
             if (peer.isWritable()) ctx.read();
             // else: the peer's writability event reads for us once it drained below the low water mark
