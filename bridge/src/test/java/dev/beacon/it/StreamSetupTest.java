@@ -24,7 +24,8 @@ class StreamSetupTest {
 
     @Test
     void threeHundredStreamsInARowAllSucceedAndThePoolStaysWarm() throws Exception {
-        try (Stack stack = Stack.start(dir)) {
+        // As fast as one client goes: above the default 50 connections/s per identity, which LimitsAndDrainTest covers.
+        try (Stack stack = Stack.start(dir, c -> c.limits.connectionsPerSecondPerIdentity = 10_000)) {
             WrapperClient w = stack.wrapper("sequential");
             int n = 300;
             long[] setupMicros = new long[n];
