@@ -24,8 +24,12 @@ class StreamSetupTest {
 
     @Test
     void threeHundredStreamsInARowAllSucceedAndThePoolStaysWarm() throws Exception {
-        // As fast as one client goes: above the default 50 connections/s per identity, which LimitsAndDrainTest covers.
-        try (Stack stack = Stack.start(dir, c -> c.limits.connectionsPerSecondPerIdentity = 10_000)) {
+        // As fast as one client goes: above the default connection rates per identity (50/s) and per source (100/s),
+        // which LimitsAndDrainTest covers.
+        try (Stack stack = Stack.start(dir, c -> {
+            c.limits.connectionsPerSecondPerIdentity = 10_000;
+            c.limits.connectionsPerSecondPerSource = 10_000;
+        })) {
             WrapperClient w = stack.wrapper("sequential");
             int n = 300;
             long[] setupMicros = new long[n];
