@@ -12,7 +12,6 @@ import java.time.Duration;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -333,7 +332,7 @@ final class RunCommand implements Callable<Integer> {
         if (beacon) Proc.gc(pid);
         long rss0 = Proc.rssBytes(pid);
         long heap0 = beacon ? heapUsed() : 0;
-        List<Channel> chans = Workloads.idle(d, t, idle, null);
+        List<Channel> chans = Workloads.idle(d, t, idle);
         if (beacon) Proc.gc(pid);
         long rss1 = Proc.rssBytes(pid);
         long heap1 = beacon ? heapUsed() : 0;
@@ -435,9 +434,5 @@ final class RunCommand implements Callable<Integer> {
 
     private static String fmt(String f, Object... a) {
         return String.format(Locale.ROOT, f, a);
-    }
-
-    static String describe(int[] a) {
-        return Arrays.toString(a);
     }
 }

@@ -183,7 +183,7 @@ final class Workloads {
     }
 
     /** Opens {@code n} streams that each echo one byte, then leave them idle; returns them (the caller closes). */
-    static List<Channel> idle(Dialer d, Target t, int n, Runnable progress) throws Exception {
+    static List<Channel> idle(Dialer d, Target t, int n) throws Exception {
         List<Channel> out = java.util.Collections.synchronizedList(new ArrayList<>());
         Semaphore inFlight = new Semaphore(64);
         LongAdder failed = new LongAdder();
@@ -211,7 +211,6 @@ final class Workloads {
                 });
                 ch.writeAndFlush(Unpooled.wrappedBuffer(new byte[] {Serve.ECHO, 1}));
             });
-            if (progress != null && i % 1000 == 999) progress.run();
         }
         if (!all.await(120, TimeUnit.SECONDS)) throw new IllegalStateException("idle streams did not all open in 120 s");
         if (failed.sum() > 0) throw new IllegalStateException(failed.sum() + " of " + n + " idle streams failed to open");
