@@ -55,6 +55,7 @@ public final class DevCa {
         private final Identity identity;
         private final List<String> dnsNames = new ArrayList<>();
         private final List<String> ipAddresses = new ArrayList<>();
+        private final List<String> extraUris = new ArrayList<>();
         private KeyType keyType = KeyType.EC;
         private Instant notBefore = Instant.now().minus(Duration.ofHours(1));
         private Instant notAfter = Instant.now().plus(Duration.ofDays(90));
@@ -71,6 +72,12 @@ public final class DevCa {
 
         public Request ip(String... ips) {
             ipAddresses.addAll(List.of(ips));
+            return this;
+        }
+
+        /** More URI SANs after the identity's (tests of certificates whose identity is ambiguous). */
+        public Request uri(String... uris) {
+            extraUris.addAll(List.of(uris));
             return this;
         }
 
@@ -143,6 +150,7 @@ public final class DevCa {
                     Date.from(r.notBefore), Date.from(r.notAfter), subject, kp.getPublic());
             List<GeneralName> sans = new ArrayList<>();
             sans.add(new GeneralName(GeneralName.uniformResourceIdentifier, r.identity.uri()));
+            for (String u : r.extraUris) sans.add(new GeneralName(GeneralName.uniformResourceIdentifier, u));
             for (String d : r.dnsNames) sans.add(new GeneralName(GeneralName.dNSName, d));
             for (String ip : r.ipAddresses) sans.add(new GeneralName(GeneralName.iPAddress, InetAddress.getByName(ip).getHostAddress()));
             JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();

@@ -86,7 +86,7 @@ public record Identity(String trustDomain, String tenant, Role role, String name
         return id;
     }
 
-    /** The one spiffe:// URI SAN of a certificate, if it has exactly one that parses. */
+    /** The one spiffe:// URI SAN of a certificate, if it has exactly one and it parses (any other spiffe-scheme SAN, in any case, refuses). */
     public static Optional<Identity> of(X509Certificate cert) {
         Collection<List<?>> sans;
         try {
@@ -98,7 +98,8 @@ public record Identity(String trustDomain, String tenant, Role role, String name
         List<Identity> found = new ArrayList<>();
         for (List<?> san : sans) {
             if (san.size() >= 2 && Integer.valueOf(URI_SAN).equals(san.get(0))
-                    && san.get(1) instanceof String s && s.startsWith("spiffe://")) {
+                    && san.get(1) instanceof String s && s.regionMatches(true, 0, "spiffe:", 0, 7)) {
+                // any spelling of the scheme counts: "SPIFFE://..." next to "spiffe://..." makes the identity ambiguous
                 try {
                     found.add(parse(s));
                 } catch (IllegalArgumentException ignored) {
@@ -120,9 +121,18 @@ public record Identity(String trustDomain, String tenant, Role role, String name
         return uri();
     }
 
+    /** Whether {@code v} may be a tenant, bridge id, wrapper name or node id: the grammar every protocol field naming one is checked against. */
+    public static boolean isSegment(String v) {
+        return v != null && SEGMENT.matcher(v).matches();
+    }
+
+    public static boolean isTrustDomain(String v) {
+        return v != null && DOMAIN.matcher(v).matches();
+    }
+
     private static void require(Pattern p, String v, String what) {
         if (v == null || !p.matcher(v).matches()) {
-            throw new IllegalArgumentException("invalid " + what + ": '" + v + "'");
+            throw new IllegalArgumentException("invalid " + what + ": " + dev.beacon.log.Untrusted.quote(v));
         }
     }
 }

@@ -1,6 +1,7 @@
 package dev.beacon.tls;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -164,6 +165,25 @@ class IdentityTest {
     }
 
     @Test
+    void segmentGrammarIsWhatProtocolFieldsAreCheckedAgainst() {
+        assertTrue(Identity.isSegment("acme-bridge.v2_1"));
+        for (String bad : new String[] {null, "", "..", "-x", "a/b", "x\n2026-01-01 INFO bridge registered", "a".repeat(64), "a b"}) {
+            assertFalse(Identity.isSegment(bad), String.valueOf(bad));
+        }
+        assertTrue(Identity.isTrustDomain("beacon.test"));
+        assertFalse(Identity.isTrustDomain("Beacon.Test"));
+        assertFalse(Identity.isTrustDomain("beacon.test\nforged"));
+    }
+
+    @Test
+    void anInvalidSegmentIsNamedEscapedInTheMessage() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Identity.wrapper("beacon.test", "acme", "x\n2026-11-29 INFO forged"));
+        assertFalse(e.getMessage().contains("\n"), e.getMessage());
+        assertTrue(e.getMessage().contains("x\\n2026-11-29 INFO forged"), e.getMessage());
+    }
+
+    @Test
     void rejectsNodeWithTenant() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> new Identity("beacon.test", "acme", Role.NODE, "n1"));
@@ -206,6 +226,16 @@ class IdentityTest {
         assertEquals(Optional.empty(), Identity.of(selfSigned(
                 new GeneralName(GeneralName.uniformResourceIdentifier, "spiffe://beacon.test/node/n1"),
                 new GeneralName(GeneralName.uniformResourceIdentifier, "spiffe://beacon.test/node/n2"))));
+        // the scheme in another case is still a spiffe identity: next to a valid one it makes the certificate ambiguous
+        assertEquals(Optional.empty(), Identity.of(selfSigned(
+                new GeneralName(GeneralName.uniformResourceIdentifier, "spiffe://beacon.test/tenant/acme/wrapper/demo"),
+                new GeneralName(GeneralName.uniformResourceIdentifier, "SPIFFE://beacon.test/tenant/acme/bridge/b1"))));
+        assertEquals(Optional.empty(), Identity.of(selfSigned(
+                new GeneralName(GeneralName.uniformResourceIdentifier, "Spiffe://beacon.test/node/n2"),
+                new GeneralName(GeneralName.uniformResourceIdentifier, "spiffe://beacon.test/node/n1"))));
+        // alone, it does not parse (SPIFFE IDs are lower-case), so there is no identity
+        assertEquals(Optional.empty(), Identity.of(selfSigned(
+                new GeneralName(GeneralName.uniformResourceIdentifier, "SPIFFE://beacon.test/node/n1"))));
         // exactly one, next to other SANs
         assertEquals(Optional.of(Identity.node("beacon.test", "n1")), Identity.of(selfSigned(
                 new GeneralName(GeneralName.dNSName, "localhost"),
