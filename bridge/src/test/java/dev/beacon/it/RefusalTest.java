@@ -94,7 +94,7 @@ class RefusalTest {
     @Test
     void certificateFromAnotherCa() throws Exception {
         double before = stack.metric("beacon_handshake_failures_total", "reason", "untrusted_certificate");
-        assertRefusedInHandshake(alwaysPresenting(TlsMaterial.load(stack.pki.foreignWrapper("acme", "mallory"))));
+        assertRefusedInHandshake(dev.beacon.tls.testing.Clients.alwaysPresenting(TlsMaterial.load(stack.pki.foreignWrapper("acme", "mallory"))));
         Await.until("untrusted_certificate counted", Duration.ofSeconds(5),
                 () -> stack.metric("beacon_handshake_failures_total", "reason", "untrusted_certificate") > before);
     }
@@ -272,21 +272,6 @@ class RefusalTest {
         assertEquals(FrameType.ERROR, f.type(), f.toString());
         assertEquals(code.wire(), f.text("code"), f.toString());
         assertNotNull(f.text("message"));
-    }
-
-    /** A client that sends its certificate even when the server's CA list does not name its issuer (as an attacker would). */
-    private static SSLContext alwaysPresenting(TlsMaterial m) throws Exception {
-        javax.net.ssl.X509KeyManager km = new javax.net.ssl.X509KeyManager() {
-            public String[] getClientAliases(String t, java.security.Principal[] i) { return new String[] {"k"}; }
-            public String chooseClientAlias(String[] t, java.security.Principal[] i, Socket s) { return "k"; }
-            public String[] getServerAliases(String t, java.security.Principal[] i) { return null; }
-            public String chooseServerAlias(String t, java.security.Principal[] i, Socket s) { return null; }
-            public X509Certificate[] getCertificateChain(String a) { return m.chain().toArray(X509Certificate[]::new); }
-            public java.security.PrivateKey getPrivateKey(String a) { return m.key(); }
-        };
-        SSLContext ctx = SSLContext.getInstance("TLSv1.3");
-        ctx.init(new javax.net.ssl.KeyManager[] {km}, trust(m.files().ca()), null);
-        return ctx;
     }
 
     private static javax.net.ssl.TrustManager[] trust(Path ca) throws Exception {

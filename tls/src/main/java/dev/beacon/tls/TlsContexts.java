@@ -56,11 +56,8 @@ public final class TlsContexts {
     public static SslContext server(TlsMaterial m, java.util.function.Predicate<Identity> allowed) {
         try {
             SslContextBuilder b = SslContextBuilder.forServer(m.key(), m.chain().toArray(X509Certificate[]::new));
-            if (allowed == null) {
-                b.trustManager(m.trust().toArray(X509Certificate[]::new));
-            } else {
-                b.trustManager(new AllowListTrustManager(m.trust(), allowed));
-            }
+            // always ours, also without a predicate: it gives an unknown CA the unknown_ca alert
+            b.trustManager(new AllowListTrustManager(m.trust(), allowed));
             return lean(b
                     .clientAuth(ClientAuth.REQUIRE)
                     .protocols(TLS13)

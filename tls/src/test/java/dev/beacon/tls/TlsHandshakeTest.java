@@ -103,6 +103,11 @@ class TlsHandshakeTest {
         try (TlsServer server = new TlsServer(group, TlsContexts.server(node))) {
             assertThrows(IOException.class, () -> server.connect(JdkTls.context(foreign)));
             assertFalse(server.next().success(), "server accepted a certificate from an unrelated CA");
+            // a client that sends its certificate although the server named other CAs (as curl and Go do) must be told why:
+            // the alert a client's error shows should say what is wrong: the CA, not the server
+            IOException e = assertThrows(IOException.class, () -> server.connect(dev.beacon.tls.testing.Clients.alwaysPresenting(foreign)));
+            assertFalse(server.next().success(), "server accepted a certificate from an unrelated CA");
+            assertTrue(String.valueOf(e.getMessage()).contains("unknown_ca"), "client saw: " + e);
         }
     }
 
@@ -128,7 +133,8 @@ class TlsHandshakeTest {
         SslContext acmeOnly = TlsContexts.server(node, id -> id.role() == Role.WRAPPER && "acme".equals(id.tenant()));
         try (TlsServer server = new TlsServer(group, acmeOnly)) {
             TlsMaterial globex = TlsMaterial.load(pki.wrapper("globex", "demo"));
-            assertThrows(IOException.class, () -> server.connect(JdkTls.context(globex)));
+            IOException e = assertThrows(IOException.class, () -> server.connect(JdkTls.context(globex)));
+            assertTrue(String.valueOf(e.getMessage()).matches(".*(certificate_unknown|bad_certificate).*"), "client saw: " + e);
             TlsServer.Result refused = server.next();
             assertFalse(refused.success(), "predicate did not refuse globex");
             assertTrue(refused.why().contains("identity not allowed: spiffe://beacon.test/tenant/globex/wrapper/demo"), refused.why());
@@ -148,8 +154,9 @@ class TlsHandshakeTest {
     void predicateStillRequiresTheCa() throws Exception {
         TlsMaterial foreign = TlsMaterial.load(pki.foreignWrapper("acme", "demo"));
         try (TlsServer server = new TlsServer(group, TlsContexts.server(node, id -> true))) {
-            assertThrows(IOException.class, () -> server.connect(JdkTls.context(foreign)));
+            IOException e = assertThrows(IOException.class, () -> server.connect(dev.beacon.tls.testing.Clients.alwaysPresenting(foreign)));
             assertFalse(server.next().success(), "allow-all predicate accepted a certificate from an unrelated CA");
+            assertTrue(String.valueOf(e.getMessage()).contains("unknown_ca"), "client saw: " + e);
             assertThrows(IOException.class, () -> server.connect(trustOnly(node)));
             assertFalse(server.next().success(), "allow-all predicate accepted a client without a certificate");
         }
