@@ -129,12 +129,14 @@ final class EntryHandler extends ChannelInboundHandlerAdapter {
         }
         int version = Protocol.negotiate(f);
         String tenant = f.text("tenant");
+        if (tenant != null) segment("CONNECT", "tenant", tenant);
         if (tenant != null && !tenant.equals(identity.tenant())) {
             throw new ProtocolException(ErrorCode.FORBIDDEN, "tenant '" + identity.tenant()
                     + "' may not reach bridges of tenant '" + tenant + "'");
         }
         String bridgeId = f.text("bridge");
         if (bridgeId == null || bridgeId.isEmpty()) throw new ProtocolException(ErrorCode.PROTOCOL_ERROR, "CONNECT needs a \"bridge\"");
+        segment("CONNECT", "bridge", bridgeId);
         refuseIfDraining();
         String who = identity.uri();
         if (!relay.streamCounts.acquire(who)) {
@@ -183,6 +185,20 @@ final class EntryHandler extends ChannelInboundHandlerAdapter {
         if (td == null || tenant == null || bridgeId == null || wrapperId == null) {
             throw new ProtocolException(ErrorCode.PROTOCOL_ERROR, "FORWARD needs trust_domain, tenant, bridge and wrapper");
         }
+        // a node is trusted to say who the wrapper is, not to say it in any shape: every field is checked like a certificate's
+        if (!Identity.isTrustDomain(td)) throw invalid("FORWARD", "trust_domain", td);
+        segment("FORWARD", "tenant", tenant);
+        segment("FORWARD", "bridge", bridgeId);
+        try {
+            Identity w = Identity.parse(wrapperId);
+            if (w.role() != Role.WRAPPER || !w.trustDomain().equals(td) || !w.tenant().equals(tenant)) {
+                throw invalid("FORWARD", "wrapper", wrapperId);
+            }
+        } catch (IllegalArgumentException e) {
+            throw invalid("FORWARD", "wrapper", wrapperId);
+        }
+        String src = f.text("source");
+        if (src != null && !SOURCE.matcher(src).matches()) throw invalid("FORWARD", "source", src);
         refuseIfDraining();
         if (relay.cluster.nodes().stream().noneMatch(n -> n.id().equals(identity.name()))) {
             throw new ProtocolException(ErrorCode.FORBIDDEN, "node " + identity.name() + " is not a live member of this cluster");
@@ -193,7 +209,6 @@ final class EntryHandler extends ChannelInboundHandlerAdapter {
                     + "' is not connected to node " + relay.nodeId);
         }
         relay.metrics.forwarded("in");
-        String src = f.text("source");
         claimLocal(ctx.channel(), new Links.Request(td, tenant, bridgeId, version, wrapperId,
                 (src == null ? "" : src) + " via " + identity.name()), key);
     }
@@ -355,6 +370,22 @@ final class EntryHandler extends ChannelInboundHandlerAdapter {
     public void channelInactive(ChannelHandlerContext ctx) {
         if (firstFrameTimeout != null) firstFrameTimeout.cancel(false);
         ctx.fireChannelInactive();
+    }
+
+    /** An IP address as the sending node saw it (v4 or v6 literal): all a FORWARD's source may be. */
+    private static final java.util.regex.Pattern SOURCE = java.util.regex.Pattern.compile("[0-9A-Fa-f.:]{1,45}");
+
+    /** Identifiers are checked against the identity grammar where they enter, before anything is looked up or logged. */
+    private static void segment(String frame, String field, String value) {
+        if (!Identity.isSegment(value)) {
+            throw new ProtocolException(ErrorCode.PROTOCOL_ERROR, frame + " field \"" + field + "\" is not a valid identifier: "
+                    + dev.beacon.log.Untrusted.quote(value) + " (1-63 letters, digits, '.', '_', '-', starting with a letter or digit)");
+        }
+    }
+
+    private static ProtocolException invalid(String frame, String field, String value) {
+        return new ProtocolException(ErrorCode.PROTOCOL_ERROR, frame + " field \"" + field + "\" is not valid: "
+                + dev.beacon.log.Untrusted.quote(value));
     }
 
     private String who() {

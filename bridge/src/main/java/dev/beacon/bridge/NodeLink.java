@@ -1,5 +1,6 @@
 package dev.beacon.bridge;
 
+import dev.beacon.log.Untrusted;
 import dev.beacon.protocol.Backoff;
 import dev.beacon.protocol.ErrorCode;
 import dev.beacon.protocol.Frame;
@@ -351,7 +352,8 @@ final class NodeLink {
             SslHandler innerTls = bridge.inner.context().newHandler(ch.alloc());
             innerTls.setHandshakeTimeoutMillis(10_000);
             ch.pipeline().addAfter("frames", "inner-tls", innerTls);
-            ch.pipeline().addAfter("inner-tls", "stream", new StreamStart(f.text("stream"), wrapper));
+            // the STREAM frame's fields come from the beacon, relaying a wrapper's or another node's: escaped once, for every log line
+            ch.pipeline().addAfter("inner-tls", "stream", new StreamStart(Untrusted.escape(f.text("stream")), Untrusted.escape(wrapper)));
             ch.pipeline().remove("encoder");
             ch.pipeline().remove(this);
             ch.config().setAutoRead(true);
