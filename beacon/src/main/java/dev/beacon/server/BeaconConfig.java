@@ -18,7 +18,11 @@ public class BeaconConfig implements Validated {
 
     public Node node = new Node();
     public Listen relay = new Listen("0.0.0.0", 8443);
-    public Listen admin = new Listen("0.0.0.0", 9090);
+    /**
+     * Health, readiness, metrics, and /bridges and /cluster, which list every tenant's bridges: loopback unless an
+     * operator opens it (Kubernetes probes need the pod address; the chart sets 0.0.0.0 behind a NetworkPolicy).
+     */
+    public Listen admin = new Listen("127.0.0.1", 9090);
     public TlsSection tls = new TlsSection();
     public Limits limits = new Limits();
     public Bridges bridges = new Bridges();

@@ -67,6 +67,7 @@ class BeaconConfigTest {
         assertEquals(node.key().toString(), c.tls.key);
         assertEquals(node.ca().toString(), c.tls.ca);
         assertEquals(9090, c.admin.port);
+        assertEquals("127.0.0.1", c.admin.host, "/bridges lists every tenant's bridges: the admin port is loopback unless opened");
         assertEquals(Protocol.DEFAULT_MAX_FRAME_BYTES, c.limits.maxFrameBytes);
         assertEquals(Duration.ofSeconds(10), c.limits.handshakeTimeout);
         assertEquals(4, c.bridges.poolSize);

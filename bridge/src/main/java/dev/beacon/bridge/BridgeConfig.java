@@ -17,7 +17,7 @@ public class BridgeConfig implements Validated {
     public TlsSection tls = new TlsSection();
     /** Inner TLS server: certificate from the company CA; wrappers must present one from the same CA. */
     public TlsSection inner = new TlsSection();
-    /** Wrapper identities allowed through, exact spiffe:// URIs or prefixes ending in '*'. */
+    /** Wrapper identities allowed through: exact spiffe:// URIs, or prefixes of whole path segments ending in '/*' (e.g. spiffe://company.example/tenant/acme/wrapper/*). */
     public List<String> allow = new ArrayList<>();
     /** A fixed TCP upstream (raw streams), or... */
     public Upstream upstream = new Upstream();
@@ -45,7 +45,8 @@ public class BridgeConfig implements Validated {
     }
 
     public static class Admin {
-        public String host = "0.0.0.0";
+        /** Loopback unless opened: /beacons and /openbao describe the deployment (Kubernetes probes need 0.0.0.0 behind a NetworkPolicy). */
+        public String host = "127.0.0.1";
         public int port = 9091;
     }
 
@@ -55,10 +56,16 @@ public class BridgeConfig implements Validated {
         for (String a : beacon.addresses) Checks.hostPort("beacon.addresses", a);
         tls.validate("tls");
         inner.validate("inner");
-        if (allow.isEmpty()) throw new ConfigException("allow", "list the wrapper identities allowed through (spiffe://... or a prefix ending in *)");
+        if (allow.isEmpty()) throw new ConfigException("allow", "list the wrapper identities allowed through (spiffe://... or a prefix ending in /*)");
         for (String a : allow) {
             if (!a.startsWith("spiffe://")) throw new ConfigException("allow", "entries must start with spiffe://, got '" + a + "'");
-            if (!a.endsWith("*")) {
+            int star = a.indexOf('*');
+            if (star >= 0 && (star != a.length() - 1 || a.charAt(star - 1) != '/')) {
+                // "…/tenant/acme*" would also let in tenant "acme-evil": a prefix covers whole path segments only
+                throw new ConfigException("allow", "a prefix must end in '/*' (whole path segments), got '" + a + "'; for everything under "
+                        + a.substring(0, star).replaceAll("/$", "") + " write '" + a.substring(0, star).replaceAll("/$", "") + "/*'");
+            }
+            if (star < 0) {
                 try {
                     Identity.parse(a);
                 } catch (IllegalArgumentException e) {
@@ -89,7 +96,8 @@ public class BridgeConfig implements Validated {
         if (id.role() != dev.beacon.tls.Role.WRAPPER) return false;
         String uri = id.uri();
         for (String a : allow) {
-            if (a.endsWith("*") ? uri.startsWith(a.substring(0, a.length() - 1)) : uri.equals(a)) return true;
+            // validate() guarantees a prefix ends in "/*", so it can only match at a segment boundary
+            if (a.endsWith("/*") ? uri.startsWith(a.substring(0, a.length() - 1)) : uri.equals(a)) return true;
         }
         return false;
     }
