@@ -1,0 +1,357 @@
+package dev.beacon.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import dev.beacon.bridge.Bridge;
+import dev.beacon.bridge.BridgeConfig;
+import dev.beacon.bridge.openbao.sim.OpenBaoSimulator;
+import dev.beacon.protocol.ErrorCode;
+import dev.beacon.protocol.Frame;
+import dev.beacon.protocol.FrameCodec;
+import dev.beacon.protocol.FrameType;
+import dev.beacon.protocol.Protocol;
+import dev.beacon.tls.Identity;
+import dev.beacon.tls.JdkTls;
+import dev.beacon.tls.TlsFiles;
+import dev.beacon.tls.TlsMaterial;
+import dev.beacon.tls.testing.Await;
+import dev.beacon.tls.testing.Clients;
+import dev.beacon.tls.testing.TestPki;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.stream.Stream;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Hostile input, as a table: each row is an input an attacker can send, and the refusal it must get. Throughout, a
+ * real wrapper reads a secret through the same node (wrapper -> beacon node process -> bridge -> simulated OpenBao),
+ * and after every row it must have gone on reading without a single failure. The node is a real process with the
+ * production log configuration, so what its log shows is what an operator's log would show.
+ */
+class HostileInputIT {
+    /** What a forged log line would start with, were a client's newline written raw. */
+    static final String FORGED = "FORGED 2026-01-01T00:00:00.000Z INFO  Relay bridge registered bridge=spiffe://beacon.test/tenant/acme/bridge/x";
+
+    static Path dir;
+    static TestPki pki;
+    static OpenBaoSimulator bao;
+    static NodeProcess node;
+    static Bridge bridge;
+    static BaoStack.Reader reader;
+
+    /** One row: what is sent, what must come back, and the attack itself (which asserts the refusal). */
+    record Row(String input, String refusal, Attack attack) {
+        @Override
+        public String toString() {
+            return input + " -> " + refusal;
+        }
+    }
+
+    @FunctionalInterface
+    interface Attack {
+        void run() throws Exception;
+    }
+
+    static Stream<Row> table() {
+        return Stream.of(
+                // ---- before any frame: TLS ----
+                new Row("random bytes instead of a TLS ClientHello", "connection closed, handshake failure not_tls counted",
+                        HostileInputIT::garbageInsteadOfTls),
+                new Row("TLS without a client certificate", "alert certificate_required",
+                        () -> assertAlert(trustOnly(), "certificate_required")),
+                new Row("client certificate from another CA, sent anyway", "alert unknown_ca",
+                        () -> assertAlert(Clients.alwaysPresenting(TlsMaterial.load(pki.foreignWrapper("acme", "mallory"))), "unknown_ca")),
+                new Row("expired client certificate", "alert certificate_expired",
+                        () -> assertAlert(JdkTls.context(TlsMaterial.load(pki.expiredWrapper("acme", "old"))), "certificate_expired")),
+                new Row("certificate with a spiffe:// and a SPIFFE:// URI SAN", "forbidden: no valid identity",
+                        HostileInputIT::ambiguousIdentity),
+                new Row("slowloris: 3 bytes of a ClientHello, then silence", "closed at limits.handshakeTimeout (1 s here)",
+                        HostileInputIT::slowHandshake),
+                new Row("TLS handshake, then no frame", "ERROR timeout at limits.handshakeTimeout",
+                        HostileInputIT::noFirstFrame),
+                // ---- identifiers and the log (first: refusal lines are logged individually only up to a rate) ----
+                new Row("CONNECT bridge = \"x\\n<a forged log line>\"", "protocol_error; the node's log shows \\n, no forged line",
+                        () -> forgedLogLine(connect("x\n" + FORGED))),
+                new Row("CONNECT tenant = \"acme\\r\\n<a forged log line>\"", "protocol_error; no forged line",
+                        () -> forgedLogLine(connect(Stack.BRIDGE).put("tenant", "acme\r\n" + FORGED))),
+                new Row("FORWARD (node certificate) wrapper = \"spiffe://…\\n<a forged log line>\"", "protocol_error; no forged line",
+                        () -> forgedLogLineAs(pki.node("nz"), forward("acme", Stack.BRIDGE, wrapperUri("eve") + "\n" + FORGED))),
+                new Row("FORWARD (node certificate) bridge with a newline", "protocol_error; no forged line",
+                        () -> forgedLogLineAs(pki.node("nz"), forward("acme", "b\n" + FORGED, wrapperUri("eve")))),
+                // ---- the first frame ----
+                new Row("wrapper of tenant globex CONNECTs to acme's bridge", "forbidden",
+                        () -> assertError(pki.wrapper("globex", "eve"), connect(Stack.BRIDGE).put("tenant", "acme"), ErrorCode.FORBIDDEN)),
+                new Row("bridge certificate sends CONNECT", "forbidden (wrong role)",
+                        () -> assertError(pki.bridge("acme", "rogue"), connect(Stack.BRIDGE), ErrorCode.FORBIDDEN)),
+                new Row("wrapper certificate sends REGISTER", "forbidden (wrong role)",
+                        () -> assertError(pki.wrapper("acme", "eve"), Frame.of(FrameType.REGISTER).put("versions", List.of(1)), ErrorCode.FORBIDDEN)),
+                new Row("wrapper certificate sends FORWARD", "forbidden (only nodes forward)",
+                        () -> assertError(pki.wrapper("acme", "eve"), forward("acme", Stack.BRIDGE, wrapperUri("eve")), ErrorCode.FORBIDDEN)),
+                new Row("frame header declaring 1 GiB", "frame_too_large, before any payload",
+                        HostileInputIT::oversizedFrame),
+                new Row("CONNECT whose payload is not JSON", "protocol_error",
+                        () -> assertRawError(pki.wrapper("acme", "eve"), FrameCodec.rawFrame(FrameType.CONNECT.code, "{not json".getBytes(StandardCharsets.UTF_8)),
+                                ErrorCode.PROTOCOL_ERROR)),
+                new Row("an unknown frame type", "protocol_error",
+                        () -> assertRawError(pki.wrapper("acme", "eve"), FrameCodec.rawFrame(0xEE, "{}".getBytes(StandardCharsets.UTF_8)), ErrorCode.PROTOCOL_ERROR)),
+                new Row("CONNECT bridge = \"../acme-bridge\" (outside the identifier grammar)", "protocol_error",
+                        () -> assertError(pki.wrapper("acme", "eve"), connect("../" + Stack.BRIDGE), ErrorCode.PROTOCOL_ERROR)),
+                new Row("CONNECT bridge of 10,000 characters", "protocol_error, value cut in the message",
+                        () -> assertError(pki.wrapper("acme", "eve"), connect("b".repeat(10_000)), ErrorCode.PROTOCOL_ERROR)),
+                new Row("FORWARD (node certificate) wrapper of another tenant than the frame's", "protocol_error",
+                        () -> assertError(pki.node("nz"), forward("acme", Stack.BRIDGE, "spiffe://beacon.test/tenant/globex/wrapper/eve"),
+                                ErrorCode.PROTOCOL_ERROR)),
+                new Row("FORWARD (node certificate, not a cluster member) with valid fields", "forbidden",
+                        () -> assertError(pki.node("nz"), forward("acme", Stack.BRIDGE, wrapperUri("eve")), ErrorCode.FORBIDDEN)),
+                // ---- floods last: they are meant to trip limits ----
+                new Row("handshake flood: 600 connections at once from one source", "past a burst of 200 and 100/s: closed at accept, rate_limited counted",
+                        HostileInputIT::handshakeFlood));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("table")
+    void isRefusedWhileAWrapperKeepsReadingSecrets(Row row) throws Exception {
+        row.attack().run();
+    }
+
+    @AfterEach
+    void theBystanderWasNeverDisturbed() {
+        reader.awaitMore(3);
+        assertEquals(List.of(), reader.failures, "a real wrapper reading a secret through the same node failed");
+    }
+
+    // ---- the attacks ----
+
+    static void garbageInsteadOfTls() throws Exception {
+        double before = Math.max(0, metric("beacon_handshake_failures_total{reason=\"not_tls\""));
+        try (Socket s = new Socket("127.0.0.1", node.relayPort)) {
+            s.setSoTimeout(5000);
+            byte[] junk = new byte[2048];
+            new Random(1).nextBytes(junk);
+            junk[0] = 'G';
+            s.getOutputStream().write(junk);
+            assertClosed(s.getInputStream());
+        }
+        Await.until("not_tls counted", Duration.ofSeconds(5),
+                () -> metric("beacon_handshake_failures_total{reason=\"not_tls\"") > before);
+    }
+
+    static void ambiguousIdentity() throws Exception {
+        Identity id = Identity.wrapper(TestPki.TRUST_DOMAIN, "acme", "twofaced");
+        TlsFiles f = pki.issue(pki.beaconCa, "twofaced", id, r -> r.uri("SPIFFE://beacon.test/tenant/acme/bridge/acme-bridge"));
+        Frame err = exchange(f, connect(Stack.BRIDGE));
+        assertErrorFrame(err, ErrorCode.FORBIDDEN);
+        assertTrue(err.text("message").contains("no valid spiffe:// identity"), err.toString());
+    }
+
+    static void slowHandshake() throws Exception {
+        try (Socket s = new Socket("127.0.0.1", node.relayPort)) {
+            s.setSoTimeout(10_000);
+            s.getOutputStream().write(new byte[] {0x16, 0x03, 0x01}); // a TLS record header, cut short
+            long t0 = System.nanoTime();
+            assertClosed(s.getInputStream());
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            assertTrue(ms < 5_000, "held for " + ms + " ms with a 1 s handshake timeout");
+        }
+    }
+
+    static void noFirstFrame() throws Exception {
+        try (SSLSocket s = outer(pki.wrapper("acme", "silent"))) {
+            Frame f = FrameCodec.read(s.getInputStream(), Protocol.DEFAULT_MAX_FRAME_BYTES);
+            assertErrorFrame(f, ErrorCode.TIMEOUT);
+            assertClosed(s.getInputStream());
+        }
+    }
+
+    static void handshakeFlood() throws Exception {
+        String series = "beacon_handshake_failures_total{reason=\"rate_limited\"";
+        double before = Math.max(0, metric(series));
+        // from 127.0.0.2: the per-source limit is per address, and the bystander dials from 127.0.0.1
+        InetAddress flooder = InetAddress.getByName("127.0.0.2");
+        Socket[] sockets = new Socket[600];
+        try {
+            for (int i = 0; i < sockets.length; i++) {
+                sockets[i] = new Socket();
+                sockets[i].bind(new InetSocketAddress(flooder, 0));
+                sockets[i].connect(new InetSocketAddress("127.0.0.1", node.relayPort), 2000);
+            }
+            Await.until("rate-limited connections counted", Duration.ofSeconds(10), () -> metric(series) - before >= 150);
+        } finally {
+            for (Socket s : sockets) if (s != null) s.close();
+        }
+    }
+
+    static void oversizedFrame() throws Exception {
+        try (SSLSocket s = outer(pki.wrapper("acme", "big"))) {
+            s.getOutputStream().write(new byte[] {(byte) FrameType.CONNECT.code, 0x40, 0, 0, 0});
+            s.getOutputStream().flush();
+            assertErrorFrame(FrameCodec.read(s.getInputStream(), Protocol.DEFAULT_MAX_FRAME_BYTES), ErrorCode.FRAME_TOO_LARGE);
+            assertClosed(s.getInputStream());
+        }
+    }
+
+    static void forgedLogLine(Frame f) throws Exception {
+        forgedLogLineAs(pki.wrapper("acme", "forger"), f);
+    }
+
+    /** The frame is refused, the refusal is logged with the newline escaped, and no line of the node's log is forged. */
+    static void forgedLogLineAs(TlsFiles who, Frame f) throws Exception {
+        long linesBefore = logLines().size();
+        assertErrorFrame(exchange(who, f), ErrorCode.PROTOCOL_ERROR);
+        Await.until("the refusal is in the node's log", Duration.ofSeconds(5),
+                () -> logLines().stream().skip(linesBefore).anyMatch(l -> l.contains("\\n" + FORGED)));
+        for (String line : logLines()) {
+            assertTrue(!line.startsWith("FORGED"), "a client started a log line of its own: " + line);
+        }
+    }
+
+    // ---- helpers ----
+
+    static Frame connect(String bridgeId) {
+        return Frame.of(FrameType.CONNECT).put("versions", List.of(1)).put("bridge", bridgeId);
+    }
+
+    static Frame forward(String tenant, String bridgeId, String wrapper) {
+        return Frame.of(FrameType.FORWARD).put("versions", List.of(1)).put("trust_domain", TestPki.TRUST_DOMAIN)
+                .put("tenant", tenant).put("bridge", bridgeId).put("wrapper", wrapper).put("source", "127.0.0.1");
+    }
+
+    static String wrapperUri(String name) {
+        return Identity.wrapper(TestPki.TRUST_DOMAIN, "acme", name).uri();
+    }
+
+    /** A series from the node's /metrics, 0 when absent or unreadable. */
+    static double metric(String series) {
+        try {
+            return Math.max(0, node.metric(series));
+        } catch (Exception e) {
+            return 0;
+        }
+    }
+
+    static List<String> logLines() {
+        try {
+            return Files.readAllLines(node.dir.resolve(node.id + ".log"));
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** A client that checks the beacon's certificate and has none of its own. */
+    static SSLContext trustOnly() throws Exception {
+        SSLContext ctx = SSLContext.getInstance("TLSv1.3");
+        ctx.init(null, JdkTls.trust(dev.beacon.tls.Pem.certificates(pki.node("n1").ca())).getTrustManagers(), null);
+        return ctx;
+    }
+
+    static void assertError(TlsFiles who, Frame first, ErrorCode code) throws Exception {
+        assertErrorFrame(exchange(who, first), code);
+    }
+
+    static void assertRawError(TlsFiles who, byte[] raw, ErrorCode code) throws Exception {
+        try (SSLSocket s = outer(who)) {
+            s.getOutputStream().write(raw);
+            s.getOutputStream().flush();
+            assertErrorFrame(FrameCodec.read(s.getInputStream(), Protocol.DEFAULT_MAX_FRAME_BYTES), code);
+            assertClosed(s.getInputStream());
+        }
+    }
+
+    static Frame exchange(TlsFiles who, Frame first) throws Exception {
+        try (SSLSocket s = outer(who)) {
+            FrameCodec.write(s.getOutputStream(), first);
+            Frame f = FrameCodec.read(s.getInputStream(), Protocol.DEFAULT_MAX_FRAME_BYTES);
+            assertClosed(s.getInputStream());
+            return f;
+        }
+    }
+
+    static SSLSocket outer(TlsFiles who) throws IOException {
+        SSLSocket s = (SSLSocket) JdkTls.context(TlsMaterial.load(who)).getSocketFactory().createSocket("127.0.0.1", node.relayPort);
+        s.setSoTimeout(10_000);
+        s.startHandshake();
+        return s;
+    }
+
+    /** TLS 1.3: the client's side of the handshake completes first; the server's alert arrives on the first read. */
+    static void assertAlert(SSLContext ctx, String alert) throws Exception {
+        try (SSLSocket s = (SSLSocket) ctx.getSocketFactory().createSocket("127.0.0.1", node.relayPort)) {
+            s.setSoTimeout(10_000);
+            try {
+                s.startHandshake();
+                FrameCodec.write(s.getOutputStream(), connect(Stack.BRIDGE));
+                int b = s.getInputStream().read();
+                fail("no alert; read " + b);
+            } catch (IOException e) {
+                assertTrue(String.valueOf(e.getMessage()).contains(alert), "expected the " + alert + " alert, got " + e);
+            }
+        }
+    }
+
+    static void assertClosed(InputStream in) throws IOException {
+        try {
+            assertEquals(-1, in.read(), "the beacon closes the connection");
+        } catch (javax.net.ssl.SSLException | java.net.SocketException e) {
+            // a TLS alert or a reset is a close too
+        }
+    }
+
+    static void assertErrorFrame(Frame f, ErrorCode code) {
+        assertEquals(FrameType.ERROR, f.type(), f.toString());
+        assertEquals(code.wire(), f.text("code"), f.toString());
+        assertNotNull(f.text("message"));
+        assertTrue(f.text("message").length() < 1024, "the refusal's message is bounded: " + f.text("message").length() + " chars");
+    }
+
+    // ---- the system under attack ----
+
+    @BeforeAll
+    static void up(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
+        dir = tmp;
+        pki = TestPki.create(dir.resolve("pki"));
+        OpenBaoSimulator.Options o = new OpenBaoSimulator.Options();
+        o.tls = pki.node("openbao");
+        o.seed = Map.of(BaoStack.SECRET, Map.of("password", "s3cr3t"));
+        bao = OpenBaoSimulator.start(o);
+        bao.awaitActive(Duration.ofSeconds(10));
+
+        node = new NodeProcess(dir.resolve("nodes"), "n1", pki.node("n1")).with("limits: {handshakeTimeout: 1s}");
+        node.peers(List.of(node)).start().awaitReady(Duration.ofSeconds(60));
+
+        BridgeConfig c = Stack.bridgeConfig(pki, List.of(node.relay()), "");
+        c.openbao.addresses = bao.addresses();
+        c.openbao.ca = o.tls.ca().toString();
+        c.validate();
+        bridge = new Bridge(c).start();
+        Await.until("bridge ready", Duration.ofSeconds(30), bridge::ready);
+        reader = new BaoStack.Reader(Stack.wrapperOf(pki, node.relay(), "bystander", Duration.ofSeconds(5)));
+        reader.awaitMore(3);
+    }
+
+    @AfterAll
+    static void down() throws Exception {
+        if (reader != null) reader.close();
+        if (bridge != null) bridge.close();
+        if (node != null) node.close();
+        if (bao != null) bao.close();
+    }
+}
