@@ -117,6 +117,11 @@ public final class VaultProxy implements AutoCloseable {
     private void handle(HttpServerRequest req) {
         long start = System.nanoTime();
         long deadline = start + config.deadline.toNanos();
+        String problem = targetProblem(req.uri());
+        if (problem != null) {
+            fail(new Call(req, null, start, 0), 400, problem, "bad_request");
+            return;
+        }
         req.body().onComplete(b -> {
             if (b.failed()) {
                 fail(new Call(req, null, start, 0), 400, "cannot read the request body: " + b.cause().getMessage(), "bad_request");
@@ -178,8 +183,7 @@ public final class VaultProxy implements AutoCloseable {
             target = a;
         }
         OpenBaoNodes.Node node = target;
-        RequestOptions o = new RequestOptions().setMethod(HttpMethod.valueOf(c.req.method().name()))
-                .setAbsoluteURI(node.address() + c.path())
+        RequestOptions o = node.request(c.path()).setMethod(HttpMethod.valueOf(c.req.method().name()))
                 .setConnectTimeout(config.attemptTimeout.toMillis()).setIdleTimeout(config.attemptTimeout.toMillis());
         MultiMap h = MultiMap.caseInsensitiveMultiMap();
         c.req.headers().forEach(e -> {
@@ -211,8 +215,8 @@ public final class VaultProxy implements AutoCloseable {
         if (c.idempotent()) {
             retryLater(c, redirects, "no_answer");
         } else {
-            OpenBaoNodes.LOG.warn("openbao write not repeated method={} path={} node={} reason=\"{}\"", c.req.method(),
-                    pathOnly(c), node.address(), cause.getMessage());
+            OpenBaoNodes.LOG.warn("openbao write not repeated method={} path={} node={} reason=\"{}\"", safe(c.req.method().name()),
+                    safe(pathOnly(c)), node.address(), cause.getMessage());
             fail(c, 502, "the request reached OpenBao node " + node.address() + " but no answer came (" + cause.getMessage()
                     + "); it may have been applied, so it was not repeated", "write_unconfirmed");
         }
@@ -333,6 +337,49 @@ public final class VaultProxy implements AutoCloseable {
     private Counter counter(String outcome) {
         return outcomes.computeIfAbsent(outcome, o -> Counter.builder("bridge_openbao_requests_total").tag("outcome", o)
                 .description("Wrapper requests to OpenBao by outcome").register(meters));
+    }
+
+    /**
+     * Why {@code t} is not a request target the proxy may send on, or null: it must be an origin-form path under
+     * /v1/ made of RFC 3986 path and query characters, without dot-segments (plain or percent-encoded) or encoded
+     * control characters in the path. Anything else (a bare word, an absolute URL, {@code *}, {@code //host}) is refused.
+     */
+    static String targetProblem(String t) {
+        if (t == null || !t.startsWith("/v1/")) return "the request target must be a path under /v1/, got '" + safe(t) + "'";
+        int query = t.indexOf('?');
+        int pathEnd = query < 0 ? t.length() : query;
+        for (int i = 0; i < t.length(); i++) {
+            char ch = t.charAt(i);
+            if (ch == '%') {
+                int hi = i + 2 < t.length() ? Character.digit(t.charAt(i + 1), 16) : -1;
+                int lo = hi < 0 ? -1 : Character.digit(t.charAt(i + 2), 16);
+                if (lo < 0) return "malformed percent-encoding at offset " + i + " of the request target";
+                int v = hi * 16 + lo;
+                if (i < pathEnd && (v < 0x20 || v == 0x7f)) return "an encoded control character (%" + t.substring(i + 1, i + 3) + ") in the path";
+                i += 2;
+            } else if (!(ch < 128 && (Character.isLetterOrDigit(ch) || "-._~!$&'()*+,;=:@/".indexOf(ch) >= 0 || (ch == '?' && i >= pathEnd)))) {
+                return "character " + safe(String.valueOf(ch)) + " (0x" + Integer.toHexString(ch) + ") at offset " + i
+                        + " is not allowed in a request target";
+            }
+        }
+        // an encoded slash counts as one too: a server that decodes before resolving would see ".." there
+        String decoded = t.substring(0, pathEnd).replaceAll("%2[eE]", ".").replaceAll("%2[fF]", "/");
+        for (String seg : decoded.split("/", -1)) {
+            if (seg.equals(".") || seg.equals("..")) return "dot-segments (. or ..) are not allowed in the path";
+        }
+        return null;
+    }
+
+    /** A client-supplied string made safe for a log line or a message: control and non-ASCII characters escaped, length capped. */
+    static String safe(String s) {
+        if (s == null) return "";
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < s.length() && b.length() < 200; i++) {
+            char ch = s.charAt(i);
+            boolean plain = ch >= 0x20 && ch < 0x7f && ch != '\\';
+            b.append(plain ? String.valueOf(ch) : String.format(ch < 0x100 ? "\\x%02x" : "\\u%04x", (int) ch));
+        }
+        return b.length() >= 200 ? b + "..." : b.toString();
     }
 
     private static String pathOnly(Call c) {
