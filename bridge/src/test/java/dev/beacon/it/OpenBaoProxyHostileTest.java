@@ -106,6 +106,55 @@ class OpenBaoProxyHostileTest {
         }
     }
 
+    @Test
+    void everyMalformedRequestTargetIsAnswered400() throws Exception {
+        try (BaoStack s = new BaoStack(dir, o -> { }, c -> { })) {
+            WrapperClient w = s.wrapper("sloppy");
+            Map<String, String> cases = new LinkedHashMap<>();
+            cases.put("foo", "GET"); // a bare word
+            cases.put("http://127.0.0.1:8200/v1/sys/health", "GET"); // absolute form
+            cases.put("*", "OPTIONS");
+            cases.put("/sys/health", "GET"); // not under /v1/
+            cases.put("/v1/secret/../sys/health", "GET");
+            cases.put("/v1/secret/%2E%2e/sys/health", "GET"); // an encoded dot-segment
+            cases.put("/v1/secret/data/a%0Ab", "GET"); // an encoded newline
+            cases.put("/v1/secret/data/a\u0001b", "GET"); // a raw control character
+            cases.put("/v1/secret/data/a\\b", "GET");
+            cases.put("/v1/secret/data/a#b", "GET");
+            cases.put("/v1/secret/data/a%zzb", "GET"); // a broken percent-encoding
+            for (var e : cases.entrySet()) {
+                HttpExchange.Response r = sendWithin(w, e.getValue(), e.getKey());
+                assertEquals(400, r.status(), e.getKey() + " -> " + r.bodyText());
+            }
+            // the bridge's own 400s say what was wrong
+            assertTrue(sendWithin(w, "GET", "foo").bodyText().contains("/v1/"));
+            assertTrue(sendWithin(w, "GET", "/v1/secret/../sys/health").bodyText().contains("dot-segment"));
+            assertEquals(200, sendWithin(w, "GET", "/v1/secret/data/" + BaoStack.SECRET).status(), "a good request still works");
+        }
+    }
+
+    @Test
+    void aMalformedLocationFromOpenBaoIsA502() throws Exception {
+        Vertx vertx = Vertx.vertx();
+        try {
+            HttpServer bao = vertx.createHttpServer().requestHandler(r -> {
+                if (r.path().equals("/v1/sys/health")) {
+                    r.response().setStatusCode(200).end("{\"initialized\":true,\"sealed\":false,\"standby\":false}");
+                } else {
+                    r.response().setStatusCode(307).putHeader("Location", "http://[bad").end();
+                }
+            }).listen(0, "127.0.0.1").await();
+            try (BaoStack s = new BaoStack(dir, o -> { }, c -> c.openbao.addresses = List.of("http://127.0.0.1:" + bao.actualPort()))) {
+                HttpExchange.Response r = sendWithin(s.wrapper("redirected"), "GET", "/v1/secret/data/x");
+                assertEquals(502, r.status(), r.bodyText());
+                assertTrue(r.bodyText().contains("bridge: OpenBao redirected with a malformed Location"), r.bodyText());
+                assertEquals(1.0, outcome(s.bridge.meters(), "bad_redirect"));
+            }
+        } finally {
+            vertx.close().await();
+        }
+    }
+
     /** One request on a new stream; no answer within {@link #ANSWER_MS} fails the test. */
     private static HttpExchange.Response sendWithin(WrapperClient w, String method, String target) throws Exception {
         try (WrapperStream st = w.open(Stack.BRIDGE)) {

@@ -3,6 +3,8 @@ package dev.beacon.bridge.openbao;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.vertx.core.AsyncResult;
+import io.vertx.core.Handler;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -77,7 +79,10 @@ public final class VaultProxy implements AutoCloseable {
                 .description("Extra time requests spent waiting for a leader or retrying (0 for most)")
                 .publishPercentileHistogram().register(meters);
         try {
-            this.server = vertx.createHttpServer().requestHandler(this::handle).listen(0, "127.0.0.1").await();
+            this.server = vertx.createHttpServer().requestHandler(this::handle)
+                    // connection-level trouble (a reset, a malformed request the parser answered itself): the wrapper's problem
+                    .exceptionHandler(t -> OpenBaoNodes.LOG.debug("openbao proxy connection error: {}", safe(String.valueOf(t))))
+                    .listen(0, "127.0.0.1").await();
         } catch (Exception e) {
             vertx.close();
             throw new IllegalStateException("cannot start the OpenBao proxy: " + e.getMessage(), e);
@@ -116,28 +121,63 @@ public final class VaultProxy implements AutoCloseable {
     /** One wrapper request: buffered (so it can be re-sent safely), then attempted until it can be answered. */
     private void handle(HttpServerRequest req) {
         long start = System.nanoTime();
-        long deadline = start + config.deadline.toNanos();
-        String problem = targetProblem(req.uri());
-        if (problem != null) {
-            fail(new Call(req, null, start, 0), 400, problem, "bad_request");
-            return;
-        }
-        req.body().onComplete(b -> {
-            if (b.failed()) {
-                fail(new Call(req, null, start, 0), 400, "cannot read the request body: " + b.cause().getMessage(), "bad_request");
+        Call c = new Call(req, start, start + config.deadline.toNanos());
+        guarded(c, () -> {
+            String problem = targetProblem(req.uri());
+            if (problem != null) {
+                fail(c, 400, problem, "bad_request");
                 return;
             }
-            if (b.result().length() > config.maxBodyBytes) {
-                fail(new Call(req, null, start, 0), 413, "request body over " + config.maxBodyBytes + " bytes", "too_large");
-                return;
-            }
-            attempt(new Call(req, b.result(), start, deadline), null, 0);
+            req.body().onComplete(step(c, b -> {
+                if (b.failed()) {
+                    fail(c, 400, "cannot read the request body: " + b.cause().getMessage(), "bad_request");
+                    return;
+                }
+                if (b.result().length() > config.maxBodyBytes) {
+                    fail(c, 413, "request body over " + config.maxBodyBytes + " bytes", "too_large");
+                    return;
+                }
+                c.body = b.result();
+                attempt(c, null, 0);
+            }));
         });
+    }
+
+    /** Runs one step of a call: an unexpected exception still answers the wrapper (500), never silence. */
+    private void guarded(Call c, Runnable step) {
+        try {
+            step.run();
+        } catch (RuntimeException e) {
+            unexpected(c, e);
+        }
+    }
+
+    /** A callback guarded like {@link #guarded}. */
+    private <T> Handler<AsyncResult<T>> step(Call c, Handler<AsyncResult<T>> h) {
+        return ar -> guarded(c, () -> h.handle(ar));
+    }
+
+    /** A bug or an input nobody foresaw: logged once per request, and the wrapper gets a 500 (or a cut answer). */
+    private void unexpected(Call c, Throwable e) {
+        if (c.crashed) return;
+        c.crashed = true;
+        OpenBaoNodes.LOG.error("openbao proxy failed a request method={} path={}", safe(c.req.method().name()), safe(c.req.uri()), e);
+        try {
+            var out = c.req.response();
+            if (out.headWritten() && !out.ended()) {
+                out.reset(); // half an answer went out: cut it, so the wrapper does not wait for the rest
+            } else {
+                fail(c, 500, "internal error: " + e, "internal_error");
+            }
+        } catch (RuntimeException again) {
+            c.req.connection().close();
+        }
     }
 
     private static final class Call {
         final HttpServerRequest req;
-        final Buffer body;
+        /** The whole request body, once read. */
+        Buffer body;
         final long start;
         final long deadline;
         /** Waited for a leader or retried at least once: counts in the held-request histogram. */
@@ -146,10 +186,11 @@ public final class VaultProxy implements AutoCloseable {
         int lastStatus;
         String lastBody;
         long retryAfterMs;
+        /** An unexpected exception was already answered and logged. */
+        boolean crashed;
 
-        Call(HttpServerRequest req, Buffer body, long start, long deadline) {
+        Call(HttpServerRequest req, long start, long deadline) {
             this.req = req;
-            this.body = body;
             this.start = start;
             this.deadline = deadline;
         }
@@ -170,14 +211,14 @@ public final class VaultProxy implements AutoCloseable {
             OpenBaoNodes.Node a = nodes.active();
             if (a == null) {
                 c.held = true;
-                nodes.awaitActive(c.deadline).onComplete(r -> {
+                nodes.awaitActive(c.deadline).onComplete(step(c, r -> {
                     if (r.succeeded()) {
                         attempt(c, r.result(), redirects);
                     } else {
                         fail(c, 503, "no active OpenBao node within " + dev.beacon.config.Durations.format(config.deadline) + " (election or all nodes down)",
                                 "no_leader");
                     }
-                });
+                }));
                 return;
             }
             target = a;
@@ -192,21 +233,26 @@ public final class VaultProxy implements AutoCloseable {
         // Standbys answer 307 instead of forwarding: we follow it ourselves, so we learn the leader.
         h.set("X-Vault-No-Request-Forwarding", "true");
         o.setHeaders(h);
-        http.request(o).onComplete(ar -> {
+        http.request(o).onComplete(step(c, ar -> {
+            if (ar.failed() && ar.cause() instanceof IllegalArgumentException) {
+                // the request itself could not be made (a header the client will not send): not the node's fault
+                fail(c, 400, "cannot send this request: " + ar.cause().getMessage(), "bad_request");
+                return;
+            }
             if (ar.failed()) {
                 // Nothing was sent: always safe to try again (another node, or this one after an election).
                 nodes.notActive(node, OpenBaoNodes.State.UNREACHABLE, "connect failed: " + ar.cause().getMessage());
                 retryLater(c, redirects, "unreachable");
                 return;
             }
-            ar.result().send(c.body).onComplete(rr -> {
+            ar.result().send(c.body).onComplete(step(c, rr -> {
                 if (rr.failed()) {
                     answerless(c, node, redirects, rr.cause());
                     return;
                 }
                 respond(c, node, rr.result(), redirects);
-            });
-        });
+            }));
+        }));
     }
 
     /** The request was sent (at least partly) but no answer came: reads are retried, writes are not repeated. */
@@ -227,8 +273,14 @@ public final class VaultProxy implements AutoCloseable {
         if (code == 307 || code == 308) {
             resp.body();
             String loc = resp.getHeader("Location");
-            URI to = loc == null ? null : URI.create(node.address()).resolve(loc);
-            if (to == null || redirects >= MAX_REDIRECTS) {
+            URI to;
+            try {
+                to = loc == null ? null : URI.create(node.address()).resolve(loc);
+            } catch (IllegalArgumentException e) {
+                fail(c, 502, "OpenBao redirected with a malformed Location", "bad_redirect");
+                return;
+            }
+            if (to == null || to.getHost() == null || redirects >= MAX_REDIRECTS) {
                 fail(c, 502, "OpenBao redirected without a usable Location (or too often)", "bad_redirect");
                 return;
             }
@@ -249,7 +301,7 @@ public final class VaultProxy implements AutoCloseable {
             return;
         }
         if (code == 429 || code == 412 || (code >= 500 && code != 501)) {
-            resp.body().onComplete(b -> {
+            resp.body().onComplete(step(c, b -> {
                 String text = b.succeeded() ? b.result().toString() : "";
                 boolean notActive = text.contains("Vault is sealed") || text.contains("active cluster node not found")
                         || text.contains("no active Vault instance") || text.contains("local node not active");
@@ -266,7 +318,7 @@ public final class VaultProxy implements AutoCloseable {
                 } else {
                     passThrough(c, resp, Buffer.buffer(text));
                 }
-            });
+            }));
             return;
         }
         if (code < 300 || code == 304) nodes.learnedActive(node);
@@ -290,7 +342,7 @@ public final class VaultProxy implements AutoCloseable {
         long jitter = base / 2 + ThreadLocalRandom.current().nextLong(base / 2 + 1);
         long delay = Math.min(TimeUnit.NANOSECONDS.toMillis(left), Math.max(jitter, c.retryAfterMs));
         c.retryAfterMs = 0;
-        vertx.setTimer(Math.max(1, delay), t -> attempt(c, null, redirects));
+        vertx.setTimer(Math.max(1, delay), t -> guarded(c, () -> attempt(c, null, redirects)));
     }
 
     /** Retry-After in seconds (the only form OpenBao sends); 0 when absent or unreadable. */
