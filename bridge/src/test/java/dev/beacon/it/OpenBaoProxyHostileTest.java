@@ -107,6 +107,116 @@ class OpenBaoProxyHostileTest {
     }
 
     @Test
+    void aBodyDeclaredOverTheLimitIsRefusedAfterTheHeadersAlone() throws Exception {
+        try (BaoStack s = new BaoStack(dir, o -> { }, c -> { })) {
+            try (WrapperStream st = s.wrapper("big").open(Stack.BRIDGE)) {
+                st.innerSocket().setSoTimeout(ANSWER_MS);
+                OutputStream out = st.out();
+                out.write(head("POST", "/v1/secret/data/big", "Content-Length: " + (256L << 20)));
+                out.write(new byte[4096]); // a few KB of 256 MiB: the answer must not wait for the rest
+                out.flush();
+                HttpExchange.Response r = read(st.in(), "a 256 MiB upload");
+                assertEquals(413, r.status(), r.bodyText());
+                assertTrue(r.bodyText().contains("bridge: request body over 4194304 bytes"), r.bodyText());
+                assertEquals("close", r.headers().get("connection"), "the rest of the body is not read");
+            }
+            assertEquals(1.0, outcome(s.bridge.meters(), "too_large"));
+            Await.until("no body bytes held", Duration.ofSeconds(5), () -> buffered(s.bridge.meters()) == 0);
+        }
+        assertEquals(4 * 1024 * 1024, new OpenBaoConfig().maxBodyBytes, "the default limit: a few MiB");
+    }
+
+    @Test
+    void aChunkedBodyPassingTheLimitIsRefusedWhileTheClientIsStillSending() throws Exception {
+        int limit = 64 * 1024;
+        try (BaoStack s = new BaoStack(dir, o -> { }, c -> c.openbao.maxBodyBytes = limit)) {
+            try (WrapperStream st = s.wrapper("chunky").open(Stack.BRIDGE)) {
+                st.innerSocket().setSoTimeout(ANSWER_MS);
+                OutputStream out = st.out();
+                out.write(head("POST", "/v1/secret/data/big", "Transfer-Encoding: chunked"));
+                for (int sent = 0; sent < 2 * limit; sent += 8192) out.write(chunk(8192));
+                out.flush(); // twice the limit, and no last chunk: the body is not over, so the answer cannot wait for it
+                HttpExchange.Response r = read(st.in(), "a chunked body passing the limit");
+                assertEquals(413, r.status(), r.bodyText());
+                assertTrue(r.bodyText().contains("bridge: request body over " + limit + " bytes"), r.bodyText());
+                assertEquals("close", r.headers().get("connection"));
+            }
+            Await.until("no body bytes held", Duration.ofSeconds(5), () -> buffered(s.bridge.meters()) == 0);
+        }
+    }
+
+    @Test
+    void uploadsOverTheBufferBudgetGet503AndEveryByteIsReleased() throws Exception {
+        int budget = 128 * 1024;
+        try (BaoStack s = new BaoStack(dir, o -> { }, c -> {
+            c.openbao.maxBodyBytes = 64 * 1024;
+            c.openbao.maxBufferedBytes = budget;
+        })) {
+            MeterRegistry m = s.bridge.meters();
+            assertNotNull(m.find("bridge_openbao_buffered_bytes").gauge(), "the gauge is exported");
+            AtomicLong peak = new AtomicLong();
+            AtomicBoolean stop = new AtomicBoolean();
+            Thread watch = new Thread(() -> {
+                while (!stop.get()) {
+                    peak.accumulateAndGet(buffered(m), Math::max);
+                    java.util.concurrent.locks.LockSupport.parkNanos(100_000); // a sampling period, not a wait for an event
+                }
+            }, "buffered-watch");
+            watch.start();
+            WrapperClient w = s.wrapper("uploader");
+            byte[] body = ("{\"data\":{\"v\":\"" + "a".repeat(60_000 - 17) + "\"}}").getBytes(StandardCharsets.UTF_8);
+            assertEquals(60_000, body.length);
+            List<WrapperStream> held = new ArrayList<>();
+            try {
+                for (int i = 0; i < 2; i++) { // two slow uploads: 120000 bytes of the 131072 budget
+                    WrapperStream st = w.open(Stack.BRIDGE);
+                    held.add(st);
+                    st.innerSocket().setSoTimeout(ANSWER_MS);
+                    st.out().write(head("POST", "/v1/secret/data/up" + i, "Content-Length: " + body.length));
+                    st.out().write(body, 0, 1000);
+                    st.out().flush();
+                }
+                Await.until("both uploads hold their bytes", Duration.ofSeconds(5), () -> buffered(m) == 2L * body.length);
+                for (int i = 2; i < 4; i++) { // over the budget: refused at once, retryable
+                    try (WrapperStream st = w.open(Stack.BRIDGE)) {
+                        st.innerSocket().setSoTimeout(ANSWER_MS);
+                        st.out().write(head("POST", "/v1/secret/data/up" + i, "Content-Length: " + body.length));
+                        st.out().write(body, 0, 1000);
+                        st.out().flush();
+                        HttpExchange.Response r = read(st.in(), "an upload over the buffer budget");
+                        assertEquals(503, r.status(), r.bodyText());
+                        assertTrue(r.bodyText().contains("bridge: busy"), r.bodyText());
+                        assertNotNull(r.headers().get("retry-after"), "retryable: " + r.headers());
+                    }
+                }
+                assertEquals(2.0, outcome(m, "busy"));
+                for (WrapperStream st : held) { // the first two finish and are served
+                    st.out().write(body, 1000, body.length - 1000);
+                    st.out().flush();
+                    HttpExchange.Response r = read(st.in(), "a finished upload");
+                    assertEquals(200, r.status(), r.bodyText());
+                }
+                Await.until("every byte released after the uploads", Duration.ofSeconds(5), () -> buffered(m) == 0);
+
+                // a chunked upload whose connection drops half-way gives its bytes back too
+                try (WrapperStream st = w.open(Stack.BRIDGE)) {
+                    st.out().write(head("POST", "/v1/secret/data/dropped", "Transfer-Encoding: chunked"));
+                    st.out().write(chunk(30_000));
+                    st.out().flush();
+                    Await.until("the chunked upload holds its bytes", Duration.ofSeconds(5), () -> buffered(m) == 30_000);
+                }
+                Await.until("released when the connection closed", Duration.ofSeconds(5), () -> buffered(m) == 0);
+            } finally {
+                held.forEach(WrapperStream::close);
+                stop.set(true);
+                watch.join(5000);
+            }
+            assertTrue(peak.get() <= budget, "held " + peak.get() + " bytes at most, budget " + budget);
+            assertTrue(peak.get() >= 2L * body.length, "the watcher saw the uploads: " + peak.get());
+        }
+    }
+
+    @Test
     void everyMalformedRequestTargetIsAnswered400() throws Exception {
         try (BaoStack s = new BaoStack(dir, o -> { }, c -> { })) {
             WrapperClient w = s.wrapper("sloppy");
@@ -178,7 +288,7 @@ class OpenBaoProxyHostileTest {
         return b.toByteArray();
     }
 
-    /** An HTTP/1.1 response with a Content-Length (or none: read to the end); a read timeout fails the test. */
+    /** An HTTP/1.1 response (Content-Length, chunked, or read to the end); a read timeout fails the test. */
     private static HttpExchange.Response read(InputStream in, String what) throws IOException {
         try {
             String status = line(in);
@@ -189,9 +299,16 @@ class OpenBaoProxyHostileTest {
                 int c = l.indexOf(':');
                 headers.put(l.substring(0, c).trim().toLowerCase(Locale.ROOT), l.substring(c + 1).trim());
             }
-            byte[] body = headers.containsKey("content-length") ? in.readNBytes(Integer.parseInt(headers.get("content-length")))
-                    : in.readAllBytes();
-            return new HttpExchange.Response(Integer.parseInt(parts[1]), parts.length > 2 ? parts[2] : "", headers, body);
+            ByteArrayOutputStream body = new ByteArrayOutputStream();
+            if (headers.containsKey("content-length")) {
+                body.writeBytes(in.readNBytes(Integer.parseInt(headers.get("content-length"))));
+            } else if ("chunked".equals(headers.get("transfer-encoding"))) {
+                for (int n; (n = Integer.parseInt(line(in).split(";")[0].trim(), 16)) > 0; line(in)) body.writeBytes(in.readNBytes(n));
+                line(in); // no trailers: the empty line after the last chunk
+            } else {
+                body.writeBytes(in.readAllBytes());
+            }
+            return new HttpExchange.Response(Integer.parseInt(parts[1]), parts.length > 2 ? parts[2] : "", headers, body.toByteArray());
         } catch (SocketTimeoutException e) {
             throw new AssertionError("no answer within " + ANSWER_MS + " ms to " + what);
         }

@@ -1,9 +1,11 @@
 package dev.beacon.bridge.openbao;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.vertx.core.AsyncResult;
+import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
@@ -28,6 +30,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The bridge's Vault-API proxy: wrappers' plaintext HTTP (after the inner TLS) arrives here on loopback and is sent
@@ -51,6 +54,8 @@ public final class VaultProxy implements AutoCloseable {
     private final Timer held;
     private final Map<String, Counter> outcomes = new ConcurrentHashMap<>();
     private final MeterRegistry meters;
+    /** Request body bytes held now, all calls together: at most openbao.maxBufferedBytes. */
+    private final AtomicLong buffered = new AtomicLong();
 
     public VaultProxy(OpenBaoConfig config, MeterRegistry meters) {
         this.config = config;
@@ -78,6 +83,9 @@ public final class VaultProxy implements AutoCloseable {
         this.held = Timer.builder("bridge_openbao_held_request_seconds")
                 .description("Extra time requests spent waiting for a leader or retrying (0 for most)")
                 .publishPercentileHistogram().register(meters);
+        Gauge.builder("bridge_openbao_buffered_bytes", buffered, AtomicLong::get)
+                .description("Request body bytes the OpenBao proxy holds now, all requests together (at most openbao.maxBufferedBytes)")
+                .register(meters);
         try {
             this.server = vertx.createHttpServer().requestHandler(this::handle)
                     // connection-level trouble (a reset, a malformed request the parser answered itself): the wrapper's problem
@@ -123,24 +131,85 @@ public final class VaultProxy implements AutoCloseable {
         long start = System.nanoTime();
         Call c = new Call(req, start, start + config.deadline.toNanos());
         guarded(c, () -> {
+            // the body's bytes go back to the budget however the call ends: answered, refused, or its connection closed
+            req.response().endHandler(v -> release(c)).closeHandler(v -> release(c));
             String problem = targetProblem(req.uri());
             if (problem != null) {
-                fail(c, 400, problem, "bad_request");
+                refuse(c, 400, problem, "bad_request");
                 return;
             }
-            req.body().onComplete(step(c, b -> {
-                if (b.failed()) {
-                    fail(c, 400, "cannot read the request body: " + b.cause().getMessage(), "bad_request");
-                    return;
-                }
-                if (b.result().length() > config.maxBodyBytes) {
-                    fail(c, 413, "request body over " + config.maxBodyBytes + " bytes", "too_large");
-                    return;
-                }
-                c.body = b.result();
-                attempt(c, null, 0);
+            long declared;
+            try {
+                String cl = req.getHeader("Content-Length");
+                declared = cl == null ? 0 : Long.parseLong(cl.trim());
+            } catch (NumberFormatException e) {
+                refuse(c, 400, "malformed Content-Length", "bad_request");
+                return;
+            }
+            // refused on the headers alone: a body that cannot fit is never read
+            if (declared > config.maxBodyBytes) {
+                refuse(c, 413, "request body over " + config.maxBodyBytes + " bytes", "too_large");
+                return;
+            }
+            if (declared > 0 && !reserve(c, declared)) {
+                busy(c);
+                return;
+            }
+            c.body = Buffer.buffer((int) Math.max(0, declared));
+            req.handler(chunk -> guarded(c, () -> received(c, chunk)));
+            req.exceptionHandler(t -> guarded(c, () -> refuse(c, 400, "cannot read the request body: " + t.getMessage(), "bad_request")));
+            req.endHandler(v -> guarded(c, () -> {
+                if (!c.refused) attempt(c, null, 0);
             }));
         });
+    }
+
+    /** One piece of the body, counted against the request's limit and the shared budget before it is kept. */
+    private void received(Call c, Buffer chunk) {
+        if (c.refused || c.body == null) return; // answered already: the connection is closing, the rest is dropped
+        long size = (long) c.body.length() + chunk.length();
+        if (size > config.maxBodyBytes) {
+            refuse(c, 413, "request body over " + config.maxBodyBytes + " bytes", "too_large");
+            return;
+        }
+        if (size > c.reserved && !reserve(c, size - c.reserved)) {
+            busy(c);
+            return;
+        }
+        c.body.appendBuffer(chunk);
+    }
+
+    /** Takes {@code n} bytes of the budget for request bodies; false, taking nothing, when that would pass it. */
+    private boolean reserve(Call c, long n) {
+        for (long now = buffered.get(); ; now = buffered.get()) {
+            if (now + n > config.maxBufferedBytes) return false;
+            if (buffered.compareAndSet(now, now + n)) {
+                c.reserved += n;
+                return true;
+            }
+        }
+    }
+
+    /** The call is over (answered, refused, or its connection closed): its body and its bytes of the budget go. */
+    private void release(Call c) {
+        buffered.addAndGet(-c.reserved);
+        c.reserved = 0;
+        c.body = null;
+    }
+
+    private void busy(Call c) {
+        c.req.response().putHeader("Retry-After", "1");
+        refuse(c, 503, "busy: request bodies held by the bridge are at openbao.maxBufferedBytes (" + config.maxBufferedBytes
+                + " bytes), retry shortly", "busy");
+    }
+
+    /** The bridge's answer before the whole body was read: the connection is closed after it, so the rest is never read. */
+    private void refuse(Call c, int status, String message, String outcome) {
+        c.refused = true;
+        release(c);
+        if (c.req.response().ended() || c.req.response().closed()) return;
+        c.req.response().putHeader("Connection", "close");
+        fail(c, status, message, outcome).onComplete(v -> c.req.connection().close());
     }
 
     /** Runs one step of a call: an unexpected exception still answers the wrapper (500), never silence. */
@@ -167,7 +236,7 @@ public final class VaultProxy implements AutoCloseable {
             if (out.headWritten() && !out.ended()) {
                 out.reset(); // half an answer went out: cut it, so the wrapper does not wait for the rest
             } else {
-                fail(c, 500, "internal error: " + e, "internal_error");
+                refuse(c, 500, "internal error: " + e, "internal_error");
             }
         } catch (RuntimeException again) {
             c.req.connection().close();
@@ -176,8 +245,12 @@ public final class VaultProxy implements AutoCloseable {
 
     private static final class Call {
         final HttpServerRequest req;
-        /** The whole request body, once read. */
+        /** The request body as read so far; null once the call is over. */
         Buffer body;
+        /** Bytes of the shared budget this call holds (its Content-Length, or what arrived of a chunked body). */
+        long reserved;
+        /** Answered before its body was read: later pieces are dropped, no attempt is made. */
+        boolean refused;
         final long start;
         final long deadline;
         /** Waited for a leader or retried at least once: counts in the held-request histogram. */
@@ -206,7 +279,7 @@ public final class VaultProxy implements AutoCloseable {
 
     /** Sends the call to {@code target} (or the active node when null), after waiting for one if needed. */
     private void attempt(Call c, OpenBaoNodes.Node target, int redirects) {
-        if (c.req.response().closed()) return;
+        if (c.req.response().closed() || c.body == null) return; // the wrapper left (or was answered): nothing to send
         if (target == null) {
             OpenBaoNodes.Node a = nodes.active();
             if (a == null) {
@@ -224,6 +297,7 @@ public final class VaultProxy implements AutoCloseable {
             target = a;
         }
         OpenBaoNodes.Node node = target;
+        Buffer body = c.body; // this attempt's: the call may be released (its wrapper gone) while it runs
         RequestOptions o = node.request(c.path()).setMethod(HttpMethod.valueOf(c.req.method().name()))
                 .setConnectTimeout(config.attemptTimeout.toMillis()).setIdleTimeout(config.attemptTimeout.toMillis());
         MultiMap h = MultiMap.caseInsensitiveMultiMap();
@@ -245,7 +319,7 @@ public final class VaultProxy implements AutoCloseable {
                 retryLater(c, redirects, "unreachable");
                 return;
             }
-            ar.result().send(c.body).onComplete(step(c, rr -> {
+            ar.result().send(body).onComplete(step(c, rr -> {
                 if (rr.failed()) {
                     answerless(c, node, redirects, rr.cause());
                     return;
@@ -374,11 +448,11 @@ public final class VaultProxy implements AutoCloseable {
     }
 
     /** The bridge's own error, in OpenBao's error shape, prefixed so the wrapper can tell who said it. */
-    private void fail(Call c, int status, String message, String outcome) {
-        if (c.req.response().closed() || c.req.response().ended()) return;
+    private Future<Void> fail(Call c, int status, String message, String outcome) {
+        if (c.req.response().closed() || c.req.response().ended()) return Future.succeededFuture();
         record(c, outcome);
         String json = "{\"errors\":[" + io.vertx.core.json.Json.encode("bridge: " + message) + "]}";
-        c.req.response().setStatusCode(status).putHeader("Content-Type", "application/json").end(json);
+        return c.req.response().setStatusCode(status).putHeader("Content-Type", "application/json").end(json);
     }
 
     private void record(Call c, String outcome) {
