@@ -23,8 +23,17 @@ public class OpenBaoConfig {
     public Duration deadline = Duration.ofSeconds(30);
     /** One attempt at one node: connect plus response headers. A node that answers nothing in this time is hung. */
     public Duration attemptTimeout = Duration.ofSeconds(5);
-    /** Request bodies are kept (to re-send on a redirect or a safe retry) up to this size; larger ones are refused. */
-    public int maxBodyBytes = 16 * 1024 * 1024;
+    /**
+     * Largest request body: bodies are kept in memory (to re-send on a redirect or a safe retry), so a larger one gets
+     * 413 as soon as its Content-Length, or the bytes counted so far, pass this, and its connection is closed unread.
+     * A few MiB, well above any OpenBao payload.
+     */
+    public int maxBodyBytes = 4 * 1024 * 1024;
+    /**
+     * All request bodies held at once, the proxy's memory bound for them (at least maxBodyBytes): a request that would
+     * pass it gets a retryable 503 with Retry-After. Its bytes are given back when it is answered or its connection closes.
+     */
+    public long maxBufferedBytes = 64L * 1024 * 1024;
     /** Pooled connections per OpenBao node. */
     public int poolSize = 32;
 
@@ -41,6 +50,9 @@ public class OpenBaoConfig {
         Checks.positive(prefix + ".deadline", deadline);
         Checks.positive(prefix + ".attemptTimeout", attemptTimeout);
         Checks.atLeast(prefix + ".maxBodyBytes", maxBodyBytes, 1024);
+        if (maxBufferedBytes < maxBodyBytes) {
+            throw new ConfigException(prefix + ".maxBufferedBytes", "must be at least maxBodyBytes (" + maxBodyBytes + "), got " + maxBufferedBytes);
+        }
         Checks.atLeast(prefix + ".poolSize", poolSize, 1);
     }
 

@@ -48,6 +48,15 @@ final class OpenBaoNodes {
             return uri.getScheme() + "://" + uri.getHost() + ":" + uri.getPort();
         }
 
+        /**
+         * A request to this node for {@code target} (origin form, already checked): scheme, host and port come from
+         * the configuration only, so no part of a wrapper's input can send it (or its token) anywhere else.
+         */
+        RequestOptions request(String target) {
+            String host = uri.getHost().startsWith("[") ? uri.getHost().substring(1, uri.getHost().length() - 1) : uri.getHost();
+            return new RequestOptions().setHost(host).setPort(uri.getPort()).setSsl("https".equals(uri.getScheme())).setURI(target);
+        }
+
         boolean matches(URI other) {
             return other.getHost() != null && other.getHost().equalsIgnoreCase(uri.getHost()) && other.getPort() == uri.getPort();
         }
@@ -195,8 +204,8 @@ final class OpenBaoNodes {
         if (closed || n.removed) return;
         n.polling = true;
         long timeout = Math.min(config.attemptTimeout.toMillis(), 2000);
-        RequestOptions o = new RequestOptions().setAbsoluteURI(n.uri.resolve("/v1/sys/health?standbyok=false").toString())
-                .setMethod(HttpMethod.GET).setConnectTimeout(timeout).setIdleTimeout(timeout);
+        RequestOptions o = n.request("/v1/sys/health?standbyok=false").setMethod(HttpMethod.GET).setConnectTimeout(timeout)
+                .setIdleTimeout(timeout);
         http.request(o).compose(r -> r.send()).compose(resp -> resp.body().map(b -> resp.statusCode()))
                 .onComplete(ar -> {
                     n.polling = false;

@@ -1,8 +1,12 @@
 package dev.beacon.bridge.openbao;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.vertx.core.AsyncResult;
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -26,6 +30,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The bridge's Vault-API proxy: wrappers' plaintext HTTP (after the inner TLS) arrives here on loopback and is sent
@@ -49,6 +54,8 @@ public final class VaultProxy implements AutoCloseable {
     private final Timer held;
     private final Map<String, Counter> outcomes = new ConcurrentHashMap<>();
     private final MeterRegistry meters;
+    /** Request body bytes held now, all calls together: at most openbao.maxBufferedBytes. */
+    private final AtomicLong buffered = new AtomicLong();
 
     public VaultProxy(OpenBaoConfig config, MeterRegistry meters) {
         this.config = config;
@@ -76,8 +83,14 @@ public final class VaultProxy implements AutoCloseable {
         this.held = Timer.builder("bridge_openbao_held_request_seconds")
                 .description("Extra time requests spent waiting for a leader or retrying (0 for most)")
                 .publishPercentileHistogram().register(meters);
+        Gauge.builder("bridge_openbao_buffered_bytes", buffered, AtomicLong::get)
+                .description("Request body bytes the OpenBao proxy holds now, all requests together (at most openbao.maxBufferedBytes)")
+                .register(meters);
         try {
-            this.server = vertx.createHttpServer().requestHandler(this::handle).listen(0, "127.0.0.1").await();
+            this.server = vertx.createHttpServer().requestHandler(this::handle)
+                    // connection-level trouble (a reset, a malformed request the parser answered itself): the wrapper's problem
+                    .exceptionHandler(t -> OpenBaoNodes.LOG.debug("openbao proxy connection error: {}", safe(String.valueOf(t))))
+                    .listen(0, "127.0.0.1").await();
         } catch (Exception e) {
             vertx.close();
             throw new IllegalStateException("cannot start the OpenBao proxy: " + e.getMessage(), e);
@@ -116,23 +129,128 @@ public final class VaultProxy implements AutoCloseable {
     /** One wrapper request: buffered (so it can be re-sent safely), then attempted until it can be answered. */
     private void handle(HttpServerRequest req) {
         long start = System.nanoTime();
-        long deadline = start + config.deadline.toNanos();
-        req.body().onComplete(b -> {
-            if (b.failed()) {
-                fail(new Call(req, null, start, 0), 400, "cannot read the request body: " + b.cause().getMessage(), "bad_request");
+        Call c = new Call(req, start, start + config.deadline.toNanos());
+        guarded(c, () -> {
+            // the body's bytes go back to the budget however the call ends: answered, refused, or its connection closed
+            req.response().endHandler(v -> release(c)).closeHandler(v -> release(c));
+            String problem = targetProblem(req.uri());
+            if (problem != null) {
+                refuse(c, 400, problem, "bad_request");
                 return;
             }
-            if (b.result().length() > config.maxBodyBytes) {
-                fail(new Call(req, null, start, 0), 413, "request body over " + config.maxBodyBytes + " bytes", "too_large");
+            long declared;
+            try {
+                String cl = req.getHeader("Content-Length");
+                declared = cl == null ? 0 : Long.parseLong(cl.trim());
+            } catch (NumberFormatException e) {
+                refuse(c, 400, "malformed Content-Length", "bad_request");
                 return;
             }
-            attempt(new Call(req, b.result(), start, deadline), null, 0);
+            // refused on the headers alone: a body that cannot fit is never read
+            if (declared > config.maxBodyBytes) {
+                refuse(c, 413, "request body over " + config.maxBodyBytes + " bytes", "too_large");
+                return;
+            }
+            if (declared > 0 && !reserve(c, declared)) {
+                busy(c);
+                return;
+            }
+            c.body = Buffer.buffer((int) Math.max(0, declared));
+            req.handler(chunk -> guarded(c, () -> received(c, chunk)));
+            req.exceptionHandler(t -> guarded(c, () -> refuse(c, 400, "cannot read the request body: " + t.getMessage(), "bad_request")));
+            req.endHandler(v -> guarded(c, () -> {
+                if (!c.refused) attempt(c, null, 0);
+            }));
         });
+    }
+
+    /** One piece of the body, counted against the request's limit and the shared budget before it is kept. */
+    private void received(Call c, Buffer chunk) {
+        if (c.refused || c.body == null) return; // answered already: the connection is closing, the rest is dropped
+        long size = (long) c.body.length() + chunk.length();
+        if (size > config.maxBodyBytes) {
+            refuse(c, 413, "request body over " + config.maxBodyBytes + " bytes", "too_large");
+            return;
+        }
+        if (size > c.reserved && !reserve(c, size - c.reserved)) {
+            busy(c);
+            return;
+        }
+        c.body.appendBuffer(chunk);
+    }
+
+    /** Takes {@code n} bytes of the budget for request bodies; false, taking nothing, when that would pass it. */
+    private boolean reserve(Call c, long n) {
+        for (long now = buffered.get(); ; now = buffered.get()) {
+            if (now + n > config.maxBufferedBytes) return false;
+            if (buffered.compareAndSet(now, now + n)) {
+                c.reserved += n;
+                return true;
+            }
+        }
+    }
+
+    /** The call is over (answered, refused, or its connection closed): its body and its bytes of the budget go. */
+    private void release(Call c) {
+        buffered.addAndGet(-c.reserved);
+        c.reserved = 0;
+        c.body = null;
+    }
+
+    private void busy(Call c) {
+        c.req.response().putHeader("Retry-After", "1");
+        refuse(c, 503, "busy: request bodies held by the bridge are at openbao.maxBufferedBytes (" + config.maxBufferedBytes
+                + " bytes), retry shortly", "busy");
+    }
+
+    /** The bridge's answer before the whole body was read: the connection is closed after it, so the rest is never read. */
+    private void refuse(Call c, int status, String message, String outcome) {
+        c.refused = true;
+        release(c);
+        if (c.req.response().ended() || c.req.response().closed()) return;
+        c.req.response().putHeader("Connection", "close");
+        fail(c, status, message, outcome).onComplete(v -> c.req.connection().close());
+    }
+
+    /** Runs one step of a call: an unexpected exception still answers the wrapper (500), never silence. */
+    private void guarded(Call c, Runnable step) {
+        try {
+            step.run();
+        } catch (RuntimeException e) {
+            unexpected(c, e);
+        }
+    }
+
+    /** A callback guarded like {@link #guarded}. */
+    private <T> Handler<AsyncResult<T>> step(Call c, Handler<AsyncResult<T>> h) {
+        return ar -> guarded(c, () -> h.handle(ar));
+    }
+
+    /** A bug or an input nobody foresaw: logged once per request, and the wrapper gets a 500 (or a cut answer). */
+    private void unexpected(Call c, Throwable e) {
+        if (c.crashed) return;
+        c.crashed = true;
+        OpenBaoNodes.LOG.error("openbao proxy failed a request method={} path={}", safe(c.req.method().name()), safe(c.req.uri()), e);
+        try {
+            var out = c.req.response();
+            if (out.headWritten() && !out.ended()) {
+                out.reset(); // half an answer went out: cut it, so the wrapper does not wait for the rest
+            } else {
+                refuse(c, 500, "internal error: " + e, "internal_error");
+            }
+        } catch (RuntimeException again) {
+            c.req.connection().close();
+        }
     }
 
     private static final class Call {
         final HttpServerRequest req;
-        final Buffer body;
+        /** The request body as read so far; null once the call is over. */
+        Buffer body;
+        /** Bytes of the shared budget this call holds (its Content-Length, or what arrived of a chunked body). */
+        long reserved;
+        /** Answered before its body was read: later pieces are dropped, no attempt is made. */
+        boolean refused;
         final long start;
         final long deadline;
         /** Waited for a leader or retried at least once: counts in the held-request histogram. */
@@ -141,10 +259,11 @@ public final class VaultProxy implements AutoCloseable {
         int lastStatus;
         String lastBody;
         long retryAfterMs;
+        /** An unexpected exception was already answered and logged. */
+        boolean crashed;
 
-        Call(HttpServerRequest req, Buffer body, long start, long deadline) {
+        Call(HttpServerRequest req, long start, long deadline) {
             this.req = req;
-            this.body = body;
             this.start = start;
             this.deadline = deadline;
         }
@@ -160,26 +279,26 @@ public final class VaultProxy implements AutoCloseable {
 
     /** Sends the call to {@code target} (or the active node when null), after waiting for one if needed. */
     private void attempt(Call c, OpenBaoNodes.Node target, int redirects) {
-        if (c.req.response().closed()) return;
+        if (c.req.response().closed() || c.body == null) return; // the wrapper left (or was answered): nothing to send
         if (target == null) {
             OpenBaoNodes.Node a = nodes.active();
             if (a == null) {
                 c.held = true;
-                nodes.awaitActive(c.deadline).onComplete(r -> {
+                nodes.awaitActive(c.deadline).onComplete(step(c, r -> {
                     if (r.succeeded()) {
                         attempt(c, r.result(), redirects);
                     } else {
                         fail(c, 503, "no active OpenBao node within " + dev.beacon.config.Durations.format(config.deadline) + " (election or all nodes down)",
                                 "no_leader");
                     }
-                });
+                }));
                 return;
             }
             target = a;
         }
         OpenBaoNodes.Node node = target;
-        RequestOptions o = new RequestOptions().setMethod(HttpMethod.valueOf(c.req.method().name()))
-                .setAbsoluteURI(node.address() + c.path())
+        Buffer body = c.body; // this attempt's: the call may be released (its wrapper gone) while it runs
+        RequestOptions o = node.request(c.path()).setMethod(HttpMethod.valueOf(c.req.method().name()))
                 .setConnectTimeout(config.attemptTimeout.toMillis()).setIdleTimeout(config.attemptTimeout.toMillis());
         MultiMap h = MultiMap.caseInsensitiveMultiMap();
         c.req.headers().forEach(e -> {
@@ -188,21 +307,26 @@ public final class VaultProxy implements AutoCloseable {
         // Standbys answer 307 instead of forwarding: we follow it ourselves, so we learn the leader.
         h.set("X-Vault-No-Request-Forwarding", "true");
         o.setHeaders(h);
-        http.request(o).onComplete(ar -> {
+        http.request(o).onComplete(step(c, ar -> {
+            if (ar.failed() && ar.cause() instanceof IllegalArgumentException) {
+                // the request itself could not be made (a header the client will not send): not the node's fault
+                fail(c, 400, "cannot send this request: " + ar.cause().getMessage(), "bad_request");
+                return;
+            }
             if (ar.failed()) {
                 // Nothing was sent: always safe to try again (another node, or this one after an election).
                 nodes.notActive(node, OpenBaoNodes.State.UNREACHABLE, "connect failed: " + ar.cause().getMessage());
                 retryLater(c, redirects, "unreachable");
                 return;
             }
-            ar.result().send(c.body).onComplete(rr -> {
+            ar.result().send(body).onComplete(step(c, rr -> {
                 if (rr.failed()) {
                     answerless(c, node, redirects, rr.cause());
                     return;
                 }
                 respond(c, node, rr.result(), redirects);
-            });
-        });
+            }));
+        }));
     }
 
     /** The request was sent (at least partly) but no answer came: reads are retried, writes are not repeated. */
@@ -211,8 +335,8 @@ public final class VaultProxy implements AutoCloseable {
         if (c.idempotent()) {
             retryLater(c, redirects, "no_answer");
         } else {
-            OpenBaoNodes.LOG.warn("openbao write not repeated method={} path={} node={} reason=\"{}\"", c.req.method(),
-                    pathOnly(c), node.address(), cause.getMessage());
+            OpenBaoNodes.LOG.warn("openbao write not repeated method={} path={} node={} reason=\"{}\"", safe(c.req.method().name()),
+                    safe(pathOnly(c)), node.address(), cause.getMessage());
             fail(c, 502, "the request reached OpenBao node " + node.address() + " but no answer came (" + cause.getMessage()
                     + "); it may have been applied, so it was not repeated", "write_unconfirmed");
         }
@@ -223,8 +347,14 @@ public final class VaultProxy implements AutoCloseable {
         if (code == 307 || code == 308) {
             resp.body();
             String loc = resp.getHeader("Location");
-            URI to = loc == null ? null : URI.create(node.address()).resolve(loc);
-            if (to == null || redirects >= MAX_REDIRECTS) {
+            URI to;
+            try {
+                to = loc == null ? null : URI.create(node.address()).resolve(loc);
+            } catch (IllegalArgumentException e) {
+                fail(c, 502, "OpenBao redirected with a malformed Location", "bad_redirect");
+                return;
+            }
+            if (to == null || to.getHost() == null || redirects >= MAX_REDIRECTS) {
                 fail(c, 502, "OpenBao redirected without a usable Location (or too often)", "bad_redirect");
                 return;
             }
@@ -245,7 +375,7 @@ public final class VaultProxy implements AutoCloseable {
             return;
         }
         if (code == 429 || code == 412 || (code >= 500 && code != 501)) {
-            resp.body().onComplete(b -> {
+            resp.body().onComplete(step(c, b -> {
                 String text = b.succeeded() ? b.result().toString() : "";
                 boolean notActive = text.contains("Vault is sealed") || text.contains("active cluster node not found")
                         || text.contains("no active Vault instance") || text.contains("local node not active");
@@ -262,7 +392,7 @@ public final class VaultProxy implements AutoCloseable {
                 } else {
                     passThrough(c, resp, Buffer.buffer(text));
                 }
-            });
+            }));
             return;
         }
         if (code < 300 || code == 304) nodes.learnedActive(node);
@@ -286,7 +416,7 @@ public final class VaultProxy implements AutoCloseable {
         long jitter = base / 2 + ThreadLocalRandom.current().nextLong(base / 2 + 1);
         long delay = Math.min(TimeUnit.NANOSECONDS.toMillis(left), Math.max(jitter, c.retryAfterMs));
         c.retryAfterMs = 0;
-        vertx.setTimer(Math.max(1, delay), t -> attempt(c, null, redirects));
+        vertx.setTimer(Math.max(1, delay), t -> guarded(c, () -> attempt(c, null, redirects)));
     }
 
     /** Retry-After in seconds (the only form OpenBao sends); 0 when absent or unreadable. */
@@ -318,11 +448,11 @@ public final class VaultProxy implements AutoCloseable {
     }
 
     /** The bridge's own error, in OpenBao's error shape, prefixed so the wrapper can tell who said it. */
-    private void fail(Call c, int status, String message, String outcome) {
-        if (c.req.response().closed() || c.req.response().ended()) return;
+    private Future<Void> fail(Call c, int status, String message, String outcome) {
+        if (c.req.response().closed() || c.req.response().ended()) return Future.succeededFuture();
         record(c, outcome);
         String json = "{\"errors\":[" + io.vertx.core.json.Json.encode("bridge: " + message) + "]}";
-        c.req.response().setStatusCode(status).putHeader("Content-Type", "application/json").end(json);
+        return c.req.response().setStatusCode(status).putHeader("Content-Type", "application/json").end(json);
     }
 
     private void record(Call c, String outcome) {
@@ -333,6 +463,49 @@ public final class VaultProxy implements AutoCloseable {
     private Counter counter(String outcome) {
         return outcomes.computeIfAbsent(outcome, o -> Counter.builder("bridge_openbao_requests_total").tag("outcome", o)
                 .description("Wrapper requests to OpenBao by outcome").register(meters));
+    }
+
+    /**
+     * Why {@code t} is not a request target the proxy may send on, or null: it must be an origin-form path under
+     * /v1/ made of RFC 3986 path and query characters, without dot-segments (plain or percent-encoded) or encoded
+     * control characters in the path. Anything else (a bare word, an absolute URL, {@code *}, {@code //host}) is refused.
+     */
+    static String targetProblem(String t) {
+        if (t == null || !t.startsWith("/v1/")) return "the request target must be a path under /v1/, got '" + safe(t) + "'";
+        int query = t.indexOf('?');
+        int pathEnd = query < 0 ? t.length() : query;
+        for (int i = 0; i < t.length(); i++) {
+            char ch = t.charAt(i);
+            if (ch == '%') {
+                int hi = i + 2 < t.length() ? Character.digit(t.charAt(i + 1), 16) : -1;
+                int lo = hi < 0 ? -1 : Character.digit(t.charAt(i + 2), 16);
+                if (lo < 0) return "malformed percent-encoding at offset " + i + " of the request target";
+                int v = hi * 16 + lo;
+                if (i < pathEnd && (v < 0x20 || v == 0x7f)) return "an encoded control character (%" + t.substring(i + 1, i + 3) + ") in the path";
+                i += 2;
+            } else if (!(ch < 128 && (Character.isLetterOrDigit(ch) || "-._~!$&'()*+,;=:@/".indexOf(ch) >= 0 || (ch == '?' && i >= pathEnd)))) {
+                return "character " + safe(String.valueOf(ch)) + " (0x" + Integer.toHexString(ch) + ") at offset " + i
+                        + " is not allowed in a request target";
+            }
+        }
+        // an encoded slash counts as one too: a server that decodes before resolving would see ".." there
+        String decoded = t.substring(0, pathEnd).replaceAll("%2[eE]", ".").replaceAll("%2[fF]", "/");
+        for (String seg : decoded.split("/", -1)) {
+            if (seg.equals(".") || seg.equals("..")) return "dot-segments (. or ..) are not allowed in the path";
+        }
+        return null;
+    }
+
+    /** A client-supplied string made safe for a log line or a message: control and non-ASCII characters escaped, length capped. */
+    static String safe(String s) {
+        if (s == null) return "";
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < s.length() && b.length() < 200; i++) {
+            char ch = s.charAt(i);
+            boolean plain = ch >= 0x20 && ch < 0x7f && ch != '\\';
+            b.append(plain ? String.valueOf(ch) : String.format(ch < 0x100 ? "\\x%02x" : "\\u%04x", (int) ch));
+        }
+        return b.length() >= 200 ? b + "..." : b.toString();
     }
 
     private static String pathOnly(Call c) {
