@@ -1,5 +1,6 @@
 package dev.beacon.bridge.openbao;
 
+import dev.beacon.log.Untrusted;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -89,7 +90,7 @@ public final class VaultProxy implements AutoCloseable {
         try {
             this.server = vertx.createHttpServer().requestHandler(this::handle)
                     // connection-level trouble (a reset, a malformed request the parser answered itself): the wrapper's problem
-                    .exceptionHandler(t -> OpenBaoNodes.LOG.debug("openbao proxy connection error: {}", safe(String.valueOf(t))))
+                    .exceptionHandler(t -> OpenBaoNodes.LOG.debug("openbao proxy connection error: {}", Untrusted.escape(String.valueOf(t))))
                     .listen(0, "127.0.0.1").await();
         } catch (Exception e) {
             vertx.close();
@@ -230,7 +231,7 @@ public final class VaultProxy implements AutoCloseable {
     private void unexpected(Call c, Throwable e) {
         if (c.crashed) return;
         c.crashed = true;
-        OpenBaoNodes.LOG.error("openbao proxy failed a request method={} path={}", safe(c.req.method().name()), safe(c.req.uri()), e);
+        OpenBaoNodes.LOG.error("openbao proxy failed a request method={} path={}", Untrusted.escape(c.req.method().name()), Untrusted.escape(c.req.uri()), e);
         try {
             var out = c.req.response();
             if (out.headWritten() && !out.ended()) {
@@ -335,8 +336,8 @@ public final class VaultProxy implements AutoCloseable {
         if (c.idempotent()) {
             retryLater(c, redirects, "no_answer");
         } else {
-            OpenBaoNodes.LOG.warn("openbao write not repeated method={} path={} node={} reason=\"{}\"", safe(c.req.method().name()),
-                    safe(pathOnly(c)), node.address(), cause.getMessage());
+            OpenBaoNodes.LOG.warn("openbao write not repeated method={} path={} node={} reason=\"{}\"", Untrusted.escape(c.req.method().name()),
+                    Untrusted.escape(pathOnly(c)), node.address(), cause.getMessage());
             fail(c, 502, "the request reached OpenBao node " + node.address() + " but no answer came (" + cause.getMessage()
                     + "); it may have been applied, so it was not repeated", "write_unconfirmed");
         }
@@ -471,7 +472,7 @@ public final class VaultProxy implements AutoCloseable {
      * control characters in the path. Anything else (a bare word, an absolute URL, {@code *}, {@code //host}) is refused.
      */
     static String targetProblem(String t) {
-        if (t == null || !t.startsWith("/v1/")) return "the request target must be a path under /v1/, got '" + safe(t) + "'";
+        if (t == null || !t.startsWith("/v1/")) return "the request target must be a path under /v1/, got " + Untrusted.quote(t);
         int query = t.indexOf('?');
         int pathEnd = query < 0 ? t.length() : query;
         for (int i = 0; i < t.length(); i++) {
@@ -484,7 +485,7 @@ public final class VaultProxy implements AutoCloseable {
                 if (i < pathEnd && (v < 0x20 || v == 0x7f)) return "an encoded control character (%" + t.substring(i + 1, i + 3) + ") in the path";
                 i += 2;
             } else if (!(ch < 128 && (Character.isLetterOrDigit(ch) || "-._~!$&'()*+,;=:@/".indexOf(ch) >= 0 || (ch == '?' && i >= pathEnd)))) {
-                return "character " + safe(String.valueOf(ch)) + " (0x" + Integer.toHexString(ch) + ") at offset " + i
+                return "character " + Untrusted.escape(String.valueOf(ch)) + " (0x" + Integer.toHexString(ch) + ") at offset " + i
                         + " is not allowed in a request target";
             }
         }
@@ -494,18 +495,6 @@ public final class VaultProxy implements AutoCloseable {
             if (seg.equals(".") || seg.equals("..")) return "dot-segments (. or ..) are not allowed in the path";
         }
         return null;
-    }
-
-    /** A client-supplied string made safe for a log line or a message: control and non-ASCII characters escaped, length capped. */
-    static String safe(String s) {
-        if (s == null) return "";
-        StringBuilder b = new StringBuilder();
-        for (int i = 0; i < s.length() && b.length() < 200; i++) {
-            char ch = s.charAt(i);
-            boolean plain = ch >= 0x20 && ch < 0x7f && ch != '\\';
-            b.append(plain ? String.valueOf(ch) : String.format(ch < 0x100 ? "\\x%02x" : "\\u%04x", (int) ch));
-        }
-        return b.length() >= 200 ? b + "..." : b.toString();
     }
 
     private static String pathOnly(Call c) {
