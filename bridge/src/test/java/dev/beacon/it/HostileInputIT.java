@@ -122,6 +122,17 @@ class HostileInputIT {
                                 ErrorCode.PROTOCOL_ERROR)),
                 new Row("FORWARD (node certificate, not a cluster member) with valid fields", "forbidden",
                         () -> assertError(pki.node("nz"), forward("acme", Stack.BRIDGE, wrapperUri("eve")), ErrorCode.FORBIDDEN)),
+                // ---- HTTP to the bridge's OpenBao proxy, inside the inner TLS (issue 9, points 1-4) ----
+                new Row("request target \"@127.0.0.1:<attacker>/v1/...\" with the token header", "400 from the bridge; that host never contacted; leader kept",
+                        () -> targetNamingAnotherHost("@127.0.0.1:%d/v1/secret/data/x")),
+                new Row("absolute-form target \"http://127.0.0.1:<attacker>/v1/...\"", "400 from the bridge; that host never contacted",
+                        () -> targetNamingAnotherHost("http://127.0.0.1:%d/v1/secret/data/x")),
+                new Row("a bare word as the request target", "400 naming the problem, at once",
+                        () -> assertProxyAnswers(OpenBaoProxyHostileTest.head("GET", "foo", "Content-Length: 0"), 400)),
+                new Row("a path with %2e%2e (dot-segments)", "400",
+                        () -> assertProxyAnswers(OpenBaoProxyHostileTest.head("GET", "/v1/secret/%2e%2e/sys/raw", "Content-Length: 0"), 400)),
+                new Row("Content-Length: 256 MiB, then 4 KB of body", "413 on the headers alone, connection closed",
+                        () -> assertProxyAnswers(OpenBaoProxyHostileTest.head("POST", "/v1/secret/data/big", "Content-Length: " + (256L << 20)), 413)),
                 // ---- floods last: they are meant to trip limits ----
                 new Row("handshake flood: 600 connections at once from one source", "past a burst of 200 and 100/s: closed at accept, rate_limited counted",
                         HostileInputIT::handshakeFlood));
@@ -221,6 +232,35 @@ class HostileInputIT {
                 () -> logLines().stream().skip(linesBefore).anyMatch(l -> l.contains("\\n" + FORGED)));
         for (String line : logLines()) {
             assertTrue(!line.startsWith("FORGED"), "a client started a log line of its own: " + line);
+        }
+    }
+
+    /** The target names another host: the wrapper gets the bridge's 400, the host sees nothing, the leader stays. */
+    static void targetNamingAnotherHost(String targetFormat) throws Exception {
+        double changes = bridge.meters().get("bridge_openbao_leader_changes_total").counter().count();
+        try (OpenBaoProxyHostileTest.Attacker attacker = new OpenBaoProxyHostileTest.Attacker()) {
+            String target = String.format(targetFormat, attacker.port());
+            assertProxyAnswers(OpenBaoProxyHostileTest.head("GET", target, "Content-Length: 0"), 400);
+            assertEquals(0, attacker.connections.get(), "the host named in the request target was contacted");
+        }
+        assertEquals(changes, bridge.meters().get("bridge_openbao_leader_changes_total").counter().count(), "the leader was demoted");
+        assertTrue(bridge.ready(), "the bridge still knows the OpenBao leader");
+    }
+
+    /** Sends {@code head} (and 4 KB that may or may not be read) on a wrapper stream; the proxy must answer {@code status} within 5 s. */
+    static void assertProxyAnswers(byte[] head, int status) throws Exception {
+        try (dev.beacon.wrapper.WrapperStream st = Stack.wrapperOf(pki, node.relay(), "prober", Duration.ofSeconds(5)).open(Stack.BRIDGE)) {
+            st.innerSocket().setSoTimeout(5000);
+            st.out().write(head);
+            try {
+                st.out().write(new byte[4096]);
+                st.out().flush();
+            } catch (IOException closedAlready) {
+                // refused on the headers alone and closed: the answer is still there to read
+            }
+            dev.beacon.wrapper.HttpExchange.Response r = OpenBaoProxyHostileTest.read(st.in(), new String(head, StandardCharsets.ISO_8859_1).lines().findFirst().orElse(""));
+            assertEquals(status, r.status(), r.bodyText());
+            assertTrue(r.bodyText().startsWith("{\"errors\":[\"bridge: "), "the bridge's own answer, in OpenBao's error shape: " + r.bodyText());
         }
     }
 

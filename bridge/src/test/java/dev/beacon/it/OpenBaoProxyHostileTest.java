@@ -275,7 +275,7 @@ class OpenBaoProxyHostileTest {
         }
     }
 
-    private static byte[] head(String method, String target, String framing) {
+    static byte[] head(String method, String target, String framing) {
         return (method + " " + target + " HTTP/1.1\r\nHost: bridge\r\nX-Vault-Token: " + BaoStack.TOKEN + "\r\n"
                 + "Content-Type: application/json\r\n" + framing + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1);
     }
@@ -289,7 +289,7 @@ class OpenBaoProxyHostileTest {
     }
 
     /** An HTTP/1.1 response (Content-Length, chunked, or read to the end); a read timeout fails the test. */
-    private static HttpExchange.Response read(InputStream in, String what) throws IOException {
+    static HttpExchange.Response read(InputStream in, String what) throws IOException {
         try {
             String status = line(in);
             if (status == null) throw new AssertionError("the stream closed without an answer to " + what);
@@ -335,7 +335,7 @@ class OpenBaoProxyHostileTest {
     }
 
     /** A loopback server that must never be reached: it counts connections, and would answer 200 to any. */
-    private static final class Attacker implements AutoCloseable {
+    static final class Attacker implements AutoCloseable {
         final ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
         final AtomicInteger connections = new AtomicInteger();
 
