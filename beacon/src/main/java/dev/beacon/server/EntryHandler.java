@@ -116,6 +116,7 @@ final class EntryHandler extends ChannelInboundHandlerAdapter {
             }
         } catch (ProtocolException e) {
             if (f.type() == FrameType.CONNECT || f.type() == FrameType.FORWARD) relay.metrics.streamFailed(e.wireCode);
+            if (f.type() == FrameType.REGISTER) relay.metrics.registrationRefused(e.wireCode);
             relay.refuse(ctx, who(), e);
         }
     }
@@ -291,9 +292,15 @@ final class EntryHandler extends ChannelInboundHandlerAdapter {
         int version = Protocol.negotiate(f);
         refuseIfDraining();
         Channel ch = ctx.channel();
-        if (relay.registry.register(key, ch, version)) {
-            relay.cluster.bridgeUp(key.trustDomain(), key.tenant(), key.bridgeId(), System.currentTimeMillis(), version);
+        boolean first;
+        try {
+            first = relay.registry.register(key, ch, version);
+        } catch (ProtocolException e) {
+            relay.metrics.registrationRefused("control_connections_per_bridge");
+            relay.refuse(ctx, who(), e);
+            return;
         }
+        if (first) relay.cluster.bridgeUp(key.trustDomain(), key.tenant(), key.bridgeId(), System.currentTimeMillis(), version);
         AtomicInteger gauge = relay.metrics.connections("bridge_control");
         gauge.incrementAndGet();
         ch.closeFuture().addListener(x -> {

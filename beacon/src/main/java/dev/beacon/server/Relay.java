@@ -57,7 +57,8 @@ public final class Relay {
         this.config = config;
         this.nodeId = nodeId;
         this.tls = tls;
-        this.registry = new Registry(config.limits.maxIdleDataConnectionsPerBridge, config.limits.streamSetupTimeout.toMillis());
+        this.registry = new Registry(config.limits.maxIdleDataConnectionsPerBridge, config.limits.maxControlConnectionsPerBridge,
+                config.limits.streamSetupTimeout.toMillis());
         this.metrics = new RelayMetrics(meters, registry);
         this.activeStreams = metrics.activeStreams;
         this.perSource = new RateLimiter(config.limits.connectionsPerSecondPerSource);

@@ -16,6 +16,7 @@ final class RelayMetrics {
     private final Map<String, Counter> handshakeFailures = new ConcurrentHashMap<>();
     private final Map<String, Counter> errorsSent = new ConcurrentHashMap<>();
     private final Map<String, Counter> streamsFailed = new ConcurrentHashMap<>();
+    private final Map<String, Counter> registrationsRefused = new ConcurrentHashMap<>();
     final Counter streamsOpened;
     final Counter streamsClosed;
     final Counter wrapperToBridgeBytes;
@@ -68,6 +69,12 @@ final class RelayMetrics {
     void forwarded(String direction) {
         forwarded.computeIfAbsent(direction, d -> Counter.builder("beacon_forwarded_streams_total").tag("direction", d)
                 .description("Streams carried one hop between nodes").register(registry)).increment();
+    }
+
+    /** A bridge REGISTER that was refused: reason = a limit's name, or the error code. */
+    void registrationRefused(String reason) {
+        registrationsRefused.computeIfAbsent(reason, r -> Counter.builder("beacon_bridge_registrations_refused_total").tag("reason", r)
+                .description("Bridge control connections (REGISTER) refused, by reason").register(registry)).increment();
     }
 
     /** A wrapper stream that was refused (reason = error code) or broke after splicing (reason = "broken"). */

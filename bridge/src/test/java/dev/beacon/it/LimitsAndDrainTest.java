@@ -6,7 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.beacon.protocol.ErrorCode;
+import dev.beacon.protocol.Frame;
+import dev.beacon.protocol.FrameCodec;
+import dev.beacon.protocol.FrameType;
+import dev.beacon.protocol.Protocol;
 import dev.beacon.protocol.ProtocolException;
+import dev.beacon.tls.JdkTls;
+import dev.beacon.tls.TlsMaterial;
 import dev.beacon.tls.testing.Await;
 import dev.beacon.wrapper.WrapperClient;
 import dev.beacon.wrapper.WrapperStream;
@@ -125,6 +131,51 @@ class LimitsAndDrainTest {
                 roundTrip(s, "clients from other sources unaffected");
             }
         }
+    }
+
+    @Test
+    void controlConnectionsPerBridgeAreCapped() throws Exception {
+        try (Stack stack = Stack.start(dir)) {
+            int max = 8; // the default limits.maxControlConnectionsPerBridge
+            // The real bridge holds one control connection; a rogue replica with the same identity opens the rest.
+            List<javax.net.ssl.SSLSocket> rogue = new ArrayList<>();
+            try {
+                for (int i = 1; i < max; i++) {
+                    javax.net.ssl.SSLSocket s = bridgeConnection(stack);
+                    rogue.add(s);
+                    FrameCodec.write(s.getOutputStream(), Frame.of(FrameType.REGISTER).put("versions", List.of(1)));
+                    assertEquals(FrameType.REGISTERED, FrameCodec.read(s.getInputStream(), Protocol.DEFAULT_MAX_FRAME_BYTES).type());
+                }
+                try (javax.net.ssl.SSLSocket extra = bridgeConnection(stack)) {
+                    FrameCodec.write(extra.getOutputStream(), Frame.of(FrameType.REGISTER).put("versions", List.of(1)));
+                    Frame f = FrameCodec.read(extra.getInputStream(), Protocol.DEFAULT_MAX_FRAME_BYTES);
+                    assertEquals(FrameType.ERROR, f.type(), f.toString());
+                    assertEquals(ErrorCode.OVERLOADED.wire(), f.text("code"), f.toString());
+                    assertTrue(f.number("retry_after_ms", 0) > 0, "a retry hint comes with it: " + f);
+                    assertTrue(f.text("message").contains("maxControlConnectionsPerBridge"), f.text("message"));
+                    assertEquals(-1, extra.getInputStream().read(), "then the connection is closed");
+                }
+                assertEquals(1.0, stack.metric("beacon_bridge_registrations_refused_total", "reason", "control_connections_per_bridge"));
+                for (javax.net.ssl.SSLSocket s : rogue) { // the ones within the cap stay registered
+                    FrameCodec.write(s.getOutputStream(), Frame.of(FrameType.PING).put("seq", 7));
+                    Frame pong = FrameCodec.read(s.getInputStream(), Protocol.DEFAULT_MAX_FRAME_BYTES);
+                    assertEquals(FrameType.PONG, pong.type(), pong.toString());
+                }
+                try (WrapperStream s = echo(stack.wrapper("paired").open(Stack.BRIDGE))) {
+                    roundTrip(s, "a real stream still pairs with the real bridge");
+                }
+            } finally {
+                for (javax.net.ssl.SSLSocket s : rogue) s.close();
+            }
+        }
+    }
+
+    private static javax.net.ssl.SSLSocket bridgeConnection(Stack stack) throws IOException {
+        javax.net.ssl.SSLSocket s = (javax.net.ssl.SSLSocket) JdkTls.context(TlsMaterial.load(stack.pki.bridge(Stack.TENANT, Stack.BRIDGE)))
+                .getSocketFactory().createSocket("127.0.0.1", stack.node.relayAddress().getPort());
+        s.setSoTimeout(10_000);
+        s.startHandshake();
+        return s;
     }
 
     @Test
