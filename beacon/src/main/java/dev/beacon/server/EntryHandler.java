@@ -60,8 +60,10 @@ final class EntryHandler extends ChannelInboundHandlerAdapter {
             if (!e.isSuccess()) {
                 String reason = Refusals.handshakeReason(e.cause());
                 relay.metrics.handshakeFailed(reason);
-                Relay.LOG.info("handshake failed source={} reason={} detail=\"{}\"", Relay.remote(ctx.channel()), reason,
-                        Refusals.messages(e.cause()));
+                if (relay.refusalLog.admit("handshake/" + reason)) {
+                    Relay.LOG.info("handshake failed source={} reason={} detail=\"{}\"", Relay.remote(ctx.channel()), reason,
+                            Refusals.messages(e.cause()));
+                }
                 ctx.close();
                 return;
             }

@@ -25,6 +25,7 @@ final class RelayMetrics {
     final Counter forwardedBytes;
     private final Map<String, Counter> forwarded = new ConcurrentHashMap<>();
     final AtomicInteger activeStreams = new AtomicInteger();
+    final Counter refusalsNotLogged;
 
     RelayMetrics(MeterRegistry registry, Registry bridges) {
         this.registry = registry;
@@ -39,6 +40,8 @@ final class RelayMetrics {
                 .description("From a wrapper's CONNECT to CONNECTED (includes waiting for a bridge data connection)")
                 .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(10))
                 .register(registry);
+        refusalsNotLogged = Counter.builder("beacon_refusals_not_logged_total")
+                .description("Refusals counted but not logged one by one (a flood): summed up in one log line per interval").register(registry);
         forwardedBytes = Counter.builder("beacon_forwarded_bytes_total")
                 .description("Bytes carried over node-to-node links (both ways, counted on each node of the hop)").register(registry);
         Gauge.builder("beacon_streams_active", activeStreams, AtomicInteger::get).description("Spliced streams open now").register(registry);
