@@ -46,8 +46,9 @@ public final class Cli {
 
     public static String listKeys(Class<?> type, String envPrefix) {
         StringBuilder sb = new StringBuilder();
-        ConfigLoader.keys(type).forEach((k, v) -> sb.append(String.format("%-44s %-46s default: %s%n", k,
-                ConfigLoader.envName(envPrefix, k), v)));
+        Map<String, String> meaning = ConfigLoader.descriptions(type);
+        ConfigLoader.keys(type).forEach((k, v) -> sb.append(String.format("%-44s %-46s default: %s%s%n", k,
+                ConfigLoader.envName(envPrefix, k), v, meaning.containsKey(k) ? "  # " + meaning.get(k) : "")));
         return sb.toString();
     }
 

@@ -10,7 +10,7 @@ public enum ErrorCode {
     FORBIDDEN(false),
     /** No protocol version in common; the ERROR carries {@code supported}. */
     UNSUPPORTED_VERSION(false),
-    /** A limit was hit (rate, streams per identity, no bridge data connection within the setup timeout); retry after {@code retry_after_ms}. */
+    /** A limit was hit (rate, streams per identity, control connections per bridge, no bridge data connection within the setup timeout); retry after {@code retry_after_ms}. */
     OVERLOADED(true),
     /** The node is shutting down; reconnect (to another node) after {@code retry_after_ms}. */
     DRAINING(true),

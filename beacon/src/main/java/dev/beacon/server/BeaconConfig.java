@@ -4,6 +4,7 @@ import static dev.beacon.config.Checks.atLeast;
 import static dev.beacon.config.Checks.port;
 import static dev.beacon.config.Checks.positive;
 
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import dev.beacon.config.ConfigException;
 import dev.beacon.config.TlsSection;
 import dev.beacon.config.Validated;
@@ -68,6 +69,13 @@ public class BeaconConfig implements Validated {
         public int maxFrameBytes = Protocol.DEFAULT_MAX_FRAME_BYTES;
         /** Idle data connections kept per bridge; more are refused as overloaded. */
         public int maxIdleDataConnectionsPerBridge = 64;
+        /** ~2 replicas per bridge id, each one per node, plus one reconnecting or dialling through a load balancer, with room. */
+        @JsonPropertyDescription("REGISTERed control connections one bridge identity may hold on this node; more are refused as overloaded")
+        public int maxControlConnectionsPerBridge = 8;
+        @JsonPropertyDescription("Refusals of one kind (reason or error code) logged one by one per refusalLogInterval; the rest are counted and summed up in one line")
+        public int refusalsLoggedPerInterval = 10;
+        @JsonPropertyDescription("Interval of refusalsLoggedPerInterval; a flood of refused connections logs at most that many lines per kind, plus one summary line, per interval")
+        public Duration refusalLogInterval = Duration.ofSeconds(10);
     }
 
     public static class Bridges {
@@ -100,6 +108,9 @@ public class BeaconConfig implements Validated {
         }
         atLeast("bridges.poolSize", bridges.poolSize, 1);
         atLeast("limits.maxIdleDataConnectionsPerBridge", limits.maxIdleDataConnectionsPerBridge, bridges.poolSize);
+        atLeast("limits.maxControlConnectionsPerBridge", limits.maxControlConnectionsPerBridge, 1);
+        atLeast("limits.refusalsLoggedPerInterval", limits.refusalsLoggedPerInterval, 0);
+        positive("limits.refusalLogInterval", limits.refusalLogInterval);
         positive("bridges.heartbeatInterval", bridges.heartbeatInterval);
         if (drain.gracePeriod == null || drain.gracePeriod.isNegative()) throw new ConfigException("drain.gracePeriod", "must be >= 0");
         positive("drain.reconnectHint", drain.reconnectHint);

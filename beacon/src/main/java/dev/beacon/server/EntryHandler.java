@@ -60,8 +60,10 @@ final class EntryHandler extends ChannelInboundHandlerAdapter {
             if (!e.isSuccess()) {
                 String reason = Refusals.handshakeReason(e.cause());
                 relay.metrics.handshakeFailed(reason);
-                Relay.LOG.info("handshake failed source={} reason={} detail=\"{}\"", Relay.remote(ctx.channel()), reason,
-                        Refusals.messages(e.cause()));
+                if (relay.refusalLog.admit("handshake/" + reason)) {
+                    Relay.LOG.info("handshake failed source={} reason={} detail=\"{}\"", Relay.remote(ctx.channel()), reason,
+                            Refusals.messages(e.cause()));
+                }
                 ctx.close();
                 return;
             }
@@ -116,6 +118,7 @@ final class EntryHandler extends ChannelInboundHandlerAdapter {
             }
         } catch (ProtocolException e) {
             if (f.type() == FrameType.CONNECT || f.type() == FrameType.FORWARD) relay.metrics.streamFailed(e.wireCode);
+            if (f.type() == FrameType.REGISTER) relay.metrics.registrationRefused(e.wireCode);
             relay.refuse(ctx, who(), e);
         }
     }
@@ -306,9 +309,15 @@ final class EntryHandler extends ChannelInboundHandlerAdapter {
         int version = Protocol.negotiate(f);
         refuseIfDraining();
         Channel ch = ctx.channel();
-        if (relay.registry.register(key, ch, version)) {
-            relay.cluster.bridgeUp(key.trustDomain(), key.tenant(), key.bridgeId(), System.currentTimeMillis(), version);
+        boolean first;
+        try {
+            first = relay.registry.register(key, ch, version);
+        } catch (ProtocolException e) {
+            relay.metrics.registrationRefused("control_connections_per_bridge");
+            relay.refuse(ctx, who(), e);
+            return;
         }
+        if (first) relay.cluster.bridgeUp(key.trustDomain(), key.tenant(), key.bridgeId(), System.currentTimeMillis(), version);
         AtomicInteger gauge = relay.metrics.connections("bridge_control");
         gauge.incrementAndGet();
         ch.closeFuture().addListener(x -> {

@@ -59,19 +59,29 @@ final class Registry {
 
     private final Map<Key, Bridge> bridges = new ConcurrentHashMap<>();
     private final int maxIdle;
+    private final int maxControls;
     private final long setupTimeoutMs;
 
-    Registry(int maxIdle, long setupTimeoutMs) {
+    Registry(int maxIdle, int maxControls, long setupTimeoutMs) {
         this.maxIdle = maxIdle;
+        this.maxControls = maxControls;
         this.setupTimeoutMs = setupTimeoutMs;
     }
 
-    /** Returns true when this is the bridge's first control connection here (announce it to the cluster). */
+    /**
+     * Returns true when this is the bridge's first control connection here (announce it to the cluster).
+     * @throws ProtocolException OVERLOADED when the bridge already holds {@code maxControls} here: WANT is spread
+     *     over all of them, so unbounded extra registrations of one identity would swallow its streams
+     */
     boolean register(Key key, Channel control, int version) {
         while (true) {
             Bridge b = bridges.computeIfAbsent(key, Bridge::new);
             synchronized (b) {
                 if (bridges.get(key) != b) continue; // removed meanwhile by the last unregister
+                if (b.controls.size() >= maxControls) {
+                    throw new ProtocolException(ErrorCode.OVERLOADED, ErrorCode.OVERLOADED.wire(), "bridge " + key + " already has "
+                            + maxControls + " control connections to this node (limits.maxControlConnectionsPerBridge)", 1000);
+                }
                 b.controls.add(control);
                 b.version = version;
                 return b.controls.size() == 1;

@@ -37,6 +37,8 @@ public final class Relay {
     final RateLimiter perSource;
     final RateLimiter perIdentity;
     final StreamCounts streamCounts;
+    /** One log line per refused connection would turn a flood into a log flood. */
+    final RefusalLog refusalLog;
     final ChannelGroup all = new DefaultChannelGroup("relay", GlobalEventExecutor.INSTANCE);
     final AtomicInteger activeStreams;
     /** Connections of one identity share one Identity (and its strings): thousands of streams, a few identities. */
@@ -57,12 +59,15 @@ public final class Relay {
         this.config = config;
         this.nodeId = nodeId;
         this.tls = tls;
-        this.registry = new Registry(config.limits.maxIdleDataConnectionsPerBridge, config.limits.streamSetupTimeout.toMillis());
+        this.registry = new Registry(config.limits.maxIdleDataConnectionsPerBridge, config.limits.maxControlConnectionsPerBridge,
+                config.limits.streamSetupTimeout.toMillis());
         this.metrics = new RelayMetrics(meters, registry);
         this.activeStreams = metrics.activeStreams;
         this.perSource = new RateLimiter(config.limits.connectionsPerSecondPerSource);
         this.perIdentity = new RateLimiter(config.limits.connectionsPerSecondPerIdentity);
         this.streamCounts = new StreamCounts(config.limits.maxStreamsPerIdentity);
+        this.refusalLog = new RefusalLog(config.limits.refusalsLoggedPerInterval, config.limits.refusalLogInterval, System::nanoTime,
+                LOG::warn, metrics.refusalsNotLogged::increment);
         int threads = config.node.ioThreads > 0 ? config.node.ioThreads : Runtime.getRuntime().availableProcessors();
         this.group = Transport.group(threads, "relay");
     }
@@ -80,6 +85,8 @@ public final class Relay {
                     }
                 });
         server = b.bind(config.relay.host, config.relay.port).sync().channel();
+        long tickMs = Math.max(50, Math.min(1000, config.limits.refusalLogInterval.toMillis() / 4));
+        group.next().scheduleAtFixedRate(refusalLog::tick, tickMs, tickMs, java.util.concurrent.TimeUnit.MILLISECONDS);
         return (InetSocketAddress) server.localAddress();
     }
 
@@ -91,7 +98,9 @@ public final class Relay {
         }
         if (!perSource.tryAcquire(source)) {
             metrics.handshakeFailed("rate_limited");
-            LOG.warn("refused source={} reason=rate_limited limit={}/s", source, config.limits.connectionsPerSecondPerSource);
+            if (refusalLog.admit("rate_limited")) {
+                LOG.warn("refused source={} reason=rate_limited limit={}/s", source, config.limits.connectionsPerSecondPerSource);
+            }
             ch.close();
             return;
         }
@@ -133,10 +142,12 @@ public final class Relay {
         return n;
     }
 
-    /** Sends an ERROR frame and closes; one log line; counted by code. */
+    /** Sends an ERROR frame and closes; counted by code; one log line unless refusals of this code flood (RefusalLog). */
     void refuse(ChannelHandlerContext ctx, String who, ProtocolException e) {
         metrics.errorSent(e.wireCode);
-        LOG.info("refused peer={} source={} code={} reason=\"{}\"", who, remote(ctx.channel()), e.wireCode, Frame.error(e).text("message"));
+        if (refusalLog.admit(e.wireCode)) {
+            LOG.info("refused peer={} source={} code={} reason=\"{}\"", who, remote(ctx.channel()), e.wireCode, Frame.error(e).text("message"));
+        }
         if (ctx.channel().isActive()) {
             ctx.writeAndFlush(Frame.error(e)).addListener(ChannelFutureListener.CLOSE);
         }

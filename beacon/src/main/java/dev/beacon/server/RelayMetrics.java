@@ -16,6 +16,7 @@ final class RelayMetrics {
     private final Map<String, Counter> handshakeFailures = new ConcurrentHashMap<>();
     private final Map<String, Counter> errorsSent = new ConcurrentHashMap<>();
     private final Map<String, Counter> streamsFailed = new ConcurrentHashMap<>();
+    private final Map<String, Counter> registrationsRefused = new ConcurrentHashMap<>();
     final Counter streamsOpened;
     final Counter streamsClosed;
     final Counter wrapperToBridgeBytes;
@@ -24,6 +25,7 @@ final class RelayMetrics {
     final Counter forwardedBytes;
     private final Map<String, Counter> forwarded = new ConcurrentHashMap<>();
     final AtomicInteger activeStreams = new AtomicInteger();
+    final Counter refusalsNotLogged;
 
     RelayMetrics(MeterRegistry registry, Registry bridges) {
         this.registry = registry;
@@ -38,6 +40,8 @@ final class RelayMetrics {
                 .description("From a wrapper's CONNECT to CONNECTED (includes waiting for a bridge data connection)")
                 .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(10))
                 .register(registry);
+        refusalsNotLogged = Counter.builder("beacon_refusals_not_logged_total")
+                .description("Refusals counted but not logged one by one (a flood): summed up in one log line per interval").register(registry);
         forwardedBytes = Counter.builder("beacon_forwarded_bytes_total")
                 .description("Bytes carried over node-to-node links (both ways, counted on each node of the hop)").register(registry);
         Gauge.builder("beacon_streams_active", activeStreams, AtomicInteger::get).description("Spliced streams open now").register(registry);
@@ -68,6 +72,12 @@ final class RelayMetrics {
     void forwarded(String direction) {
         forwarded.computeIfAbsent(direction, d -> Counter.builder("beacon_forwarded_streams_total").tag("direction", d)
                 .description("Streams carried one hop between nodes").register(registry)).increment();
+    }
+
+    /** A bridge REGISTER that was refused: reason = a limit's name, or the error code. */
+    void registrationRefused(String reason) {
+        registrationsRefused.computeIfAbsent(reason, r -> Counter.builder("beacon_bridge_registrations_refused_total").tag("reason", r)
+                .description("Bridge control connections (REGISTER) refused, by reason").register(registry)).increment();
     }
 
     /** A wrapper stream that was refused (reason = error code) or broke after splicing (reason = "broken"). */

@@ -208,6 +208,8 @@ class CliTest {
                 "BEACON_LIMITS_MAX_FRAME_BYTES", "drain.gracePeriod", "BEACON_DRAIN_GRACE_PERIOD")) {
             assertTrue(r.out().contains(s), s + " missing:\n" + r);
         }
+        String caps = r.out().lines().filter(l -> l.startsWith("limits.maxControlConnectionsPerBridge ")).findFirst().orElse("");
+        assertTrue(caps.contains("default: 8") && caps.contains("# REGISTERed control connections one bridge identity"), r.toString());
     }
 
     // ---- pki ----

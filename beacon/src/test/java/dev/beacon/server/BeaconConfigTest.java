@@ -190,6 +190,14 @@ class BeaconConfigTest {
     }
 
     @Test
+    void controlConnectionsPerBridgeMustBePositive() throws IOException {
+        Path f = yaml("controls", tlsSection(node.cert().toString()));
+        assertEquals(8, load(f, Map.of(), Map.of()).limits.maxControlConnectionsPerBridge);
+        assertNames(fails(f, Map.of(), Map.of("limits.maxControlConnectionsPerBridge", "0")), "limits.maxControlConnectionsPerBridge");
+        assertEquals(2, load(f, Map.of("BEACON_LIMITS_MAX_CONTROL_CONNECTIONS_PER_BRIDGE", "2"), Map.of()).limits.maxControlConnectionsPerBridge);
+    }
+
+    @Test
     void everyListedKeyHasAnEnvironmentVariableThatWorks() throws IOException {
         Path f = yaml("keys", tlsSection(node.cert().toString()));
         Map<String, String> keys = ConfigLoader.keys(BeaconConfig.class);

@@ -6,7 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.beacon.protocol.ErrorCode;
+import dev.beacon.protocol.Frame;
+import dev.beacon.protocol.FrameCodec;
+import dev.beacon.protocol.FrameType;
+import dev.beacon.protocol.Protocol;
 import dev.beacon.protocol.ProtocolException;
+import dev.beacon.tls.JdkTls;
+import dev.beacon.tls.TlsMaterial;
 import dev.beacon.tls.testing.Await;
 import dev.beacon.wrapper.WrapperClient;
 import dev.beacon.wrapper.WrapperStream;
@@ -125,6 +131,123 @@ class LimitsAndDrainTest {
                 roundTrip(s, "clients from other sources unaffected");
             }
         }
+    }
+
+    @Test
+    void controlConnectionsPerBridgeAreCapped() throws Exception {
+        try (Stack stack = Stack.start(dir)) {
+            int max = 8; // the default limits.maxControlConnectionsPerBridge
+            // The real bridge holds one control connection; a rogue replica with the same identity opens the rest.
+            List<javax.net.ssl.SSLSocket> rogue = new ArrayList<>();
+            try {
+                for (int i = 1; i < max; i++) {
+                    javax.net.ssl.SSLSocket s = bridgeConnection(stack);
+                    rogue.add(s);
+                    FrameCodec.write(s.getOutputStream(), Frame.of(FrameType.REGISTER).put("versions", List.of(1)));
+                    assertEquals(FrameType.REGISTERED, FrameCodec.read(s.getInputStream(), Protocol.DEFAULT_MAX_FRAME_BYTES).type());
+                }
+                try (javax.net.ssl.SSLSocket extra = bridgeConnection(stack)) {
+                    FrameCodec.write(extra.getOutputStream(), Frame.of(FrameType.REGISTER).put("versions", List.of(1)));
+                    Frame f = FrameCodec.read(extra.getInputStream(), Protocol.DEFAULT_MAX_FRAME_BYTES);
+                    assertEquals(FrameType.ERROR, f.type(), f.toString());
+                    assertEquals(ErrorCode.OVERLOADED.wire(), f.text("code"), f.toString());
+                    assertTrue(f.number("retry_after_ms", 0) > 0, "a retry hint comes with it: " + f);
+                    assertTrue(f.text("message").contains("maxControlConnectionsPerBridge"), f.text("message"));
+                    assertEquals(-1, extra.getInputStream().read(), "then the connection is closed");
+                }
+                assertEquals(1.0, stack.metric("beacon_bridge_registrations_refused_total", "reason", "control_connections_per_bridge"));
+                for (javax.net.ssl.SSLSocket s : rogue) { // the ones within the cap stay registered
+                    FrameCodec.write(s.getOutputStream(), Frame.of(FrameType.PING).put("seq", 7));
+                    Frame pong = FrameCodec.read(s.getInputStream(), Protocol.DEFAULT_MAX_FRAME_BYTES);
+                    assertEquals(FrameType.PONG, pong.type(), pong.toString());
+                }
+                try (WrapperStream s = echo(stack.wrapper("paired").open(Stack.BRIDGE))) {
+                    roundTrip(s, "a real stream still pairs with the real bridge");
+                }
+            } finally {
+                for (javax.net.ssl.SSLSocket s : rogue) s.close();
+            }
+        }
+    }
+
+    private static javax.net.ssl.SSLSocket bridgeConnection(Stack stack) throws IOException {
+        javax.net.ssl.SSLSocket s = (javax.net.ssl.SSLSocket) JdkTls.context(TlsMaterial.load(stack.pki.bridge(Stack.TENANT, Stack.BRIDGE)))
+                .getSocketFactory().createSocket("127.0.0.1", stack.node.relayAddress().getPort());
+        s.setSoTimeout(10_000);
+        s.startHandshake();
+        return s;
+    }
+
+    @Test
+    void aFloodOfRefusalsIsCountedInFullButLoggedInBrief() throws Exception {
+        try (Stack stack = Stack.start(dir, c -> {
+            c.limits.refusalLogInterval = Duration.ofSeconds(1);
+            c.limits.refusalsLoggedPerInterval = 5;
+        })) {
+            ch.qos.logback.classic.Logger relayLog = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("beacon.relay");
+            List<ch.qos.logback.classic.spi.ILoggingEvent> lines = new java.util.concurrent.CopyOnWriteArrayList<>();
+            ch.qos.logback.core.AppenderBase<ch.qos.logback.classic.spi.ILoggingEvent> capture = new ch.qos.logback.core.AppenderBase<>() {
+                @Override
+                protected void append(ch.qos.logback.classic.spi.ILoggingEvent e) {
+                    lines.add(e);
+                }
+            };
+            capture.start();
+            relayLog.addAppender(capture);
+            try {
+                double before = handshakeFailures(stack);
+                int flood = 500;
+                // From another loopback address, so the bridge (127.0.0.1) keeps its own rate budget.
+                java.net.InetAddress from = java.net.InetAddress.getByName("127.0.0.2");
+                byte[] junk = new byte[64];
+                new java.util.Random(3).nextBytes(junk);
+                junk[0] = 'G'; // not a TLS record: refused as not_tls, or before TLS as rate_limited once the bucket is empty
+                long t0 = System.nanoTime();
+                for (int i = 0; i < flood; i++) {
+                    try (java.net.Socket raw = new java.net.Socket(java.net.InetAddress.getLoopbackAddress(), stack.node.relayAddress().getPort(), from, 0)) {
+                        raw.setSoTimeout(10_000);
+                        raw.getOutputStream().write(junk);
+                        while (raw.getInputStream().read() >= 0) {
+                            // the beacon sends nothing and closes
+                        }
+                    } catch (java.net.SocketException e) {
+                        // a reset is a close too
+                    }
+                }
+                Await.until("every refusal counted", Duration.ofSeconds(10), () -> handshakeFailures(stack) - before >= flood);
+                assertEquals(flood, handshakeFailures(stack) - before, 0.0);
+                // Each refusal is either logged on its own line or summed up in an interval's summary line.
+                Await.until("every refusal logged or summed up", Duration.ofSeconds(10), () -> individually(lines) + summed(lines) == flood);
+                long intervals = (System.nanoTime() - t0) / 1_000_000_000L + 2;
+                // per 1 s interval: 5 lines for each kind (not_tls, rate_limited, maybe a close during the handshake) and 1 summary
+                long bound = intervals * (4 * 5 + 1);
+                long logged = individually(lines);
+                assertTrue(logged < bound && lines.size() <= bound, "at most the first few refusals of each kind per interval are logged one by one: "
+                        + logged + " of " + flood + " refusals, " + lines.size() + " lines in " + intervals + " intervals, bound " + bound);
+                assertEquals(flood - logged, stack.metric("beacon_refusals_not_logged_total"), 0.0);
+            } finally {
+                relayLog.detachAppender(capture);
+            }
+        }
+    }
+
+    private static long individually(List<ch.qos.logback.classic.spi.ILoggingEvent> events) {
+        return events.stream().filter(e -> e.getFormattedMessage().contains("source=127.0.0.2")).count();
+    }
+
+    /** The counts in "refused 2,345 more connections in the last 10 s: ..." lines. */
+    private static long summed(List<ch.qos.logback.classic.spi.ILoggingEvent> events) {
+        long n = 0;
+        for (ch.qos.logback.classic.spi.ILoggingEvent e : events) {
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("^refused ([0-9,]+) more connections").matcher(e.getFormattedMessage());
+            if (m.find()) n += Long.parseLong(m.group(1).replace(",", ""));
+        }
+        return n;
+    }
+
+    private static double handshakeFailures(Stack stack) {
+        return stack.node.meters().find("beacon_handshake_failures_total").counters().stream()
+                .mapToDouble(io.micrometer.core.instrument.Counter::count).sum();
     }
 
     @Test

@@ -196,9 +196,24 @@ public final class Cluster implements AutoCloseable {
             shutdownLocal();
             throw new IllegalStateException("interrupted starting the cluster");
         }
+        try {
+            guard().install(atomix.messaging);
+        } catch (RuntimeException e) {
+            stop(System.nanoTime() + CLOSE_TIMEOUT.toNanos());
+            throw e;
+        }
         long every = cfg.antiEntropyInterval.toMillis();
         gossip.scheduleAtFixedRate(this::antiEntropy, every, every, TimeUnit.MILLISECONDS);
         onGossipThread(this::refresh);
+    }
+
+    private ClusterPortGuard guard() {
+        String description = "Cluster-port connections closed before their TLS handshake was through, by reason";
+        Counter pending = register(Counter.builder("beacon_cluster_connections_refused_total").tag("reason", "pending_handshakes_per_source")
+                .description(description).register(meters));
+        Counter timedOut = register(Counter.builder("beacon_cluster_connections_refused_total").tag("reason", "handshake_timeout")
+                .description(description).register(meters));
+        return new ClusterPortGuard(cfg.maxPendingHandshakesPerSource, cfg.handshakeTimeout, pending, timedOut);
     }
 
     public String localId() {

@@ -1,5 +1,6 @@
 package dev.beacon.gossip;
 
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import dev.beacon.config.Checks;
 import dev.beacon.config.ConfigException;
 import java.time.Duration;
@@ -37,6 +38,12 @@ public class ClusterConfig {
     public Duration antiEntropyInterval = Duration.ofSeconds(1);
     /** Gossip wire version to write; {@link Presence#PREVIOUS_VERSION} acts like the last release (rolling upgrades). */
     public int protocolVersion = Presence.CURRENT_VERSION;
+    /** Room for several nodes behind one address (NAT, tests on loopback), each opening up to 8 pooled connections at once. */
+    @JsonPropertyDescription("Connections from one source IP whose TLS handshake on the cluster port is unfinished; more are closed at accept")
+    public int maxPendingHandshakesPerSource = 32;
+    /** Nodes handshake in milliseconds; a client that takes longer is broken or holding the port on purpose. */
+    @JsonPropertyDescription("A cluster-port connection whose TLS handshake is not through within this is closed")
+    public Duration handshakeTimeout = Duration.ofSeconds(3);
 
     /** Checks every key; the exception names {@code prefix + "." + key}. */
     public void validate(String prefix) {
@@ -57,6 +64,8 @@ public class ClusterConfig {
         Checks.positive(prefix + ".failureTimeout", failureTimeout);
         Checks.positive(prefix + ".gossipInterval", gossipInterval);
         Checks.positive(prefix + ".antiEntropyInterval", antiEntropyInterval);
+        Checks.atLeast(prefix + ".maxPendingHandshakesPerSource", maxPendingHandshakesPerSource, 1);
+        Checks.positive(prefix + ".handshakeTimeout", handshakeTimeout);
         if (failureTimeout.compareTo(probeTimeout) <= 0) {
             throw new ConfigException(prefix + ".failureTimeout", "must be longer than probeTimeout (" + probeTimeout.toMillis() + "ms)");
         }

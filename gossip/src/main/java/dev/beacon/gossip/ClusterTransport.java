@@ -4,7 +4,6 @@ import io.atomix.cluster.AtomixCluster;
 import io.atomix.cluster.ClusterConfig;
 import io.atomix.cluster.messaging.BroadcastService;
 import io.atomix.cluster.messaging.ManagedBroadcastService;
-import io.atomix.cluster.messaging.ManagedMessagingService;
 import io.atomix.cluster.messaging.ManagedUnicastService;
 import io.atomix.cluster.messaging.MessagingService;
 import io.atomix.cluster.messaging.UnicastService;
@@ -26,8 +25,12 @@ import java.util.function.Consumer;
  */
 final class ClusterTransport extends AtomixCluster {
 
-    private ClusterTransport(ClusterConfig config, ManagedMessagingService messaging) {
+    /** The messaging port, for {@link ClusterPortGuard}. */
+    final NettyMessagingService messaging;
+
+    private ClusterTransport(ClusterConfig config, NettyMessagingService messaging) {
         super(config, null, messaging, new TlsUnicast(messaging), new NoBroadcast());
+        this.messaging = messaging;
     }
 
     static ClusterTransport create(ClusterConfig config) {

@@ -49,6 +49,8 @@ class ClusterConfigTest {
         assertKey("cluster.gossipInterval", c -> c.gossipInterval = null);
         assertKey("cluster.antiEntropyInterval", c -> c.antiEntropyInterval = Duration.ZERO);
         assertKey("cluster.protocolVersion", c -> c.protocolVersion = 3);
+        assertKey("cluster.maxPendingHandshakesPerSource", c -> c.maxPendingHandshakesPerSource = 0);
+        assertKey("cluster.handshakeTimeout", c -> c.handshakeTimeout = Duration.ZERO);
         // IPv6 literals are hosts, not host:port
         ClusterConfig v6 = new ClusterConfig();
         v6.advertiseHost = "fd00::1";
@@ -61,7 +63,10 @@ class ClusterConfigTest {
         assertEquals("200ms", keys.get("cluster.probeInterval"));
         assertTrue(keys.keySet().containsAll(List.of("cluster.enabled", "cluster.host", "cluster.port", "cluster.advertiseHost",
                 "cluster.peers", "cluster.peersDns", "cluster.clusterName", "cluster.failureTimeout", "cluster.protocolVersion")), keys.toString());
-        assertEquals(13, keys.size(), "only the public fields are keys: " + keys.keySet());
+        assertEquals(15, keys.size(), "only the public fields are keys: " + keys.keySet());
+        assertEquals("32", keys.get("cluster.maxPendingHandshakesPerSource"));
+        assertEquals("3s", keys.get("cluster.handshakeTimeout"));
+        assertTrue(ConfigLoader.descriptions(Root.class).get("cluster.maxPendingHandshakesPerSource").contains("TLS handshake"));
 
         Root r = ConfigLoader.load(Root.class, null, "BEACON",
                 Map.of("BEACON_CLUSTER_PEERS", "beacon-1:7946, beacon-2:7946", "BEACON_CLUSTER_ENABLED", "true"),

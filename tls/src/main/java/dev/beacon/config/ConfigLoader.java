@@ -1,5 +1,6 @@
 package dev.beacon.config;
 
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.DeserializationContext;
@@ -16,6 +17,8 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.io.IOException;
+import java.lang.reflect.Field;
+import java.lang.reflect.Modifier;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -138,6 +141,28 @@ public final class ConfigLoader {
             return out;
         } catch (ReflectiveOperationException e) {
             throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * What each key means, for {@code --list-keys}: the {@link JsonPropertyDescription} of its field, as
+     * {@code section.key -> text}. Keys without one are absent.
+     */
+    public static Map<String, String> descriptions(Class<?> type) {
+        Map<String, String> out = new LinkedHashMap<>();
+        describe("", type, out, 0);
+        return out;
+    }
+
+    private static void describe(String prefix, Class<?> type, Map<String, String> out, int depth) {
+        if (depth > 8) return; // config classes nest a few levels; this guards against a cycle
+        for (Field f : type.getFields()) {
+            if (Modifier.isStatic(f.getModifiers())) continue;
+            String key = prefix.isEmpty() ? f.getName() : prefix + "." + f.getName();
+            JsonPropertyDescription d = f.getAnnotation(JsonPropertyDescription.class);
+            if (d != null) out.put(key, d.value());
+            Class<?> t = f.getType();
+            if (!t.isPrimitive() && !t.isEnum() && t.getName().startsWith("dev.beacon.")) describe(key, t, out, depth + 1);
         }
     }
 

@@ -37,6 +37,7 @@ class ConfigLoaderTest {
     public static class Server {
         public int port = 8443;
         public Duration idleTimeout = Duration.ofSeconds(30);
+        @com.fasterxml.jackson.annotation.JsonPropertyDescription("Connections served at once")
         public int maxConnections = 100;
     }
 
@@ -71,6 +72,11 @@ class ConfigLoaderTest {
         assertEquals("8443", keys.get("server.port"));
         assertEquals("30s", keys.get("server.idleTimeout"));
         assertEquals("beacon", keys.get("name"));
+    }
+
+    @Test
+    void descriptionsComeFromTheFieldsAnnotations() {
+        assertEquals(Map.of("server.maxConnections", "Connections served at once"), ConfigLoader.descriptions(TestConfig.class));
     }
 
     @Test
