@@ -75,8 +75,14 @@ final class BaoStack implements AutoCloseable {
         private final Thread thread;
 
         Reader(WrapperClient w) {
+            this(w, Duration.ZERO);
+        }
+
+        /** {@code pace}: a pause between reads, for a reader that must stay under the per-source connection rate. */
+        Reader(WrapperClient w, Duration pace) {
             thread = new Thread(() -> {
                 while (!stop.get()) {
+                    if (!pace.isZero()) java.util.concurrent.locks.LockSupport.parkNanos(pace.toNanos());
                     long t0 = System.nanoTime();
                     try {
                         HttpExchange.Response r = send(w, "GET", "/v1/secret/data/" + SECRET, null);

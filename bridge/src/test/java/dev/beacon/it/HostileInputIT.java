@@ -133,9 +133,14 @@ class HostileInputIT {
                         () -> assertProxyAnswers(OpenBaoProxyHostileTest.head("GET", "/v1/secret/%2e%2e/sys/raw", "Content-Length: 0"), 400)),
                 new Row("Content-Length: 256 MiB, then 4 KB of body", "413 on the headers alone, connection closed",
                         () -> assertProxyAnswers(OpenBaoProxyHostileTest.head("POST", "/v1/secret/data/big", "Content-Length: " + (256L << 20)), 413)),
+                // ---- resource caps (issue 9, point 6) ----
+                new Row("9 REGISTERs with the bridge's own certificate (a rogue replica)", "beyond 8 control connections per identity: overloaded",
+                        HostileInputIT::rogueReplica),
                 // ---- floods last: they are meant to trip limits ----
                 new Row("handshake flood: 600 connections at once from one source", "past a burst of 200 and 100/s: closed at accept, rate_limited counted",
-                        HostileInputIT::handshakeFlood));
+                        HostileInputIT::handshakeFlood),
+                new Row("cluster port: 40 half-open TCP connections from one source", "beyond 32 closed at accept, the rest at the 3 s handshake timeout",
+                        HostileInputIT::clusterPortHalfOpen));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -147,7 +152,8 @@ class HostileInputIT {
     @AfterEach
     void theBystanderWasNeverDisturbed() {
         reader.awaitMore(3);
-        assertEquals(List.of(), reader.failures, "a real wrapper reading a secret through the same node failed");
+        assertEquals(List.of(), reader.failures, () -> "a real wrapper reading a secret through the same node failed; the node's log ends:\n"
+                + node.log());
     }
 
     // ---- the attacks ----
@@ -209,6 +215,54 @@ class HostileInputIT {
         } finally {
             for (Socket s : sockets) if (s != null) s.close();
         }
+    }
+
+    static void rogueReplica() throws Exception {
+        List<SSLSocket> rogue = new java.util.ArrayList<>();
+        try {
+            Frame refused = null;
+            for (int i = 0; i < 9 && refused == null; i++) {
+                SSLSocket s = outer(pki.bridge("acme", Stack.BRIDGE));
+                rogue.add(s);
+                FrameCodec.write(s.getOutputStream(), Frame.of(FrameType.REGISTER).put("versions", List.of(1)));
+                Frame f = FrameCodec.read(s.getInputStream(), Protocol.DEFAULT_MAX_FRAME_BYTES);
+                if (f.type() == FrameType.ERROR) refused = f;
+                else assertEquals(FrameType.REGISTERED, f.type(), f.toString());
+            }
+            assertNotNull(refused, "9 more control connections of one bridge identity were all accepted");
+            assertErrorFrame(refused, ErrorCode.OVERLOADED);
+            // the real bridge's one and the rogue's accepted ones: never more than the cap
+            assertTrue(rogue.size() - 1 + 1 <= 8, "accepted " + (rogue.size() - 1) + " next to the real bridge");
+        } finally {
+            for (SSLSocket s : rogue) s.close();
+        }
+    }
+
+    static void clusterPortHalfOpen() throws Exception {
+        InetAddress source = InetAddress.getByName("127.0.0.2");
+        Socket[] sockets = new Socket[40];
+        try {
+            for (int i = 0; i < sockets.length; i++) {
+                sockets[i] = new Socket();
+                sockets[i].bind(new InetSocketAddress(source, 0));
+                sockets[i].connect(new InetSocketAddress("127.0.0.1", node.gossipPort), 2000);
+                sockets[i].setSoTimeout(10_000);
+            }
+            long t0 = System.nanoTime();
+            int closed = 0;
+            for (Socket s : sockets) {
+                assertClosed(s.getInputStream());
+                closed++;
+            }
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            assertEquals(40, closed);
+            assertTrue(ms < 8_000, "half-open cluster connections held " + ms + " ms with a 3 s handshake timeout");
+            assertTrue(metric("beacon_cluster_connections_refused_total{reason=\"pending_handshakes_per_source\"") >= 8,
+                    "connections beyond the per-source cap counted");
+        } finally {
+            for (Socket s : sockets) if (s != null) s.close();
+        }
+        assertEquals(200, node.status("/readyz"), "the node stays ready");
     }
 
     static void oversizedFrame() throws Exception {
@@ -383,7 +437,8 @@ class HostileInputIT {
         c.validate();
         bridge = new Bridge(c).start();
         Await.until("bridge ready", Duration.ofSeconds(30), bridge::ready);
-        reader = new BaoStack.Reader(Stack.wrapperOf(pki, node.relay(), "bystander", Duration.ofSeconds(5)));
+        // paced: each read is a wrapper connection and a new bridge data connection from 127.0.0.1, whose rate is limited too
+        reader = new BaoStack.Reader(Stack.wrapperOf(pki, node.relay(), "bystander", Duration.ofSeconds(5)), Duration.ofMillis(50));
         reader.awaitMore(3);
     }
 
