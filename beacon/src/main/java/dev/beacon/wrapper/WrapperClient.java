@@ -69,7 +69,9 @@ public final class WrapperClient {
             } catch (ProtocolException e) {
                 if (!e.retryable() || System.nanoTime() + millis(e.retryAfterMs) > deadline) throw e;
                 pause(Math.max(e.retryAfterMs, backoff.nextMillis()));
-            } catch (java.net.ConnectException | java.net.SocketTimeoutException | java.io.EOFException e) {
+            } catch (java.net.SocketException | java.net.SocketTimeoutException | java.io.EOFException e) {
+                // refused, reset (a source over its rate is closed before TLS, a stopping node closes what it holds) or
+                // cut before CONNECTED: no request byte was sent yet, so another attempt is always safe
                 if (System.nanoTime() > deadline) throw e;
                 pause(backoff.nextMillis());
             } catch (javax.net.ssl.SSLHandshakeException e) {

@@ -102,6 +102,25 @@ class LimitsAndDrainTest {
         }
     }
 
+    /**
+     * A wrapper whose source is over its connection rate is closed before TLS (a reset, as the JDK sees it): that is
+     * retryable, nothing was sent. The reference wrapper backs off and gets through instead of failing.
+     */
+    @Test
+    void aWrapperOverItsSourceRateBacksOffAndGetsThrough() throws Exception {
+        try (Stack stack = Stack.start(dir, c -> c.limits.connectionsPerSecondPerSource = 5)) {
+            WrapperClient w = Stack.wrapperOf(stack.pki, stack.beaconAddress(), "eager", Duration.ofSeconds(20));
+            double before = stack.metric("beacon_handshake_failures_total", "reason", "rate_limited");
+            for (int i = 0; i < 16; i++) {
+                try (WrapperStream s = echo(w.open(Stack.BRIDGE))) {
+                    roundTrip(s, "stream " + i);
+                }
+            }
+            assertTrue(stack.metric("beacon_handshake_failures_total", "reason", "rate_limited") > before,
+                    "the wrapper did run into the per-source rate (else this test proves nothing)");
+        }
+    }
+
     @Test
     void connectionRatePerSourceIsLimitedBeforeTls() throws Exception {
         try (Stack stack = Stack.start(dir, c -> c.limits.connectionsPerSecondPerSource = 5)) {
