@@ -1,5 +1,6 @@
 package dev.beacon.it;
 
+import static dev.beacon.it.RelayProbe.assertClosed;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -21,7 +22,6 @@ import dev.beacon.tls.testing.Await;
 import dev.beacon.tls.testing.Clients;
 import dev.beacon.tls.testing.TestPki;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -371,19 +371,11 @@ class HostileInputIT {
     }
 
     static Frame exchange(TlsFiles who, Frame first) throws Exception {
-        try (SSLSocket s = outer(who)) {
-            FrameCodec.write(s.getOutputStream(), first);
-            Frame f = FrameCodec.read(s.getInputStream(), Protocol.DEFAULT_MAX_FRAME_BYTES);
-            assertClosed(s.getInputStream());
-            return f;
-        }
+        return RelayProbe.exchange(who, node.relayPort, first);
     }
 
     static SSLSocket outer(TlsFiles who) throws IOException {
-        SSLSocket s = (SSLSocket) JdkTls.context(TlsMaterial.load(who)).getSocketFactory().createSocket("127.0.0.1", node.relayPort);
-        s.setSoTimeout(10_000);
-        s.startHandshake();
-        return s;
+        return RelayProbe.outer(who, node.relayPort);
     }
 
     /** TLS 1.3: the client's side of the handshake completes first; the server's alert arrives on the first read. */
@@ -401,18 +393,8 @@ class HostileInputIT {
         }
     }
 
-    static void assertClosed(InputStream in) throws IOException {
-        try {
-            assertEquals(-1, in.read(), "the beacon closes the connection");
-        } catch (javax.net.ssl.SSLException | java.net.SocketException e) {
-            // a TLS alert or a reset is a close too
-        }
-    }
-
     static void assertErrorFrame(Frame f, ErrorCode code) {
-        assertEquals(FrameType.ERROR, f.type(), f.toString());
-        assertEquals(code.wire(), f.text("code"), f.toString());
-        assertNotNull(f.text("message"));
+        RelayProbe.assertError(f, code);
         assertTrue(f.text("message").length() < 1024, "the refusal's message is bounded: " + f.text("message").length() + " chars");
     }
 

@@ -1,5 +1,7 @@
 package dev.beacon.it;
 
+import static dev.beacon.it.RelayProbe.assertClosed;
+import static dev.beacon.it.RelayProbe.assertError;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -17,7 +19,6 @@ import dev.beacon.tls.TlsMaterial;
 import dev.beacon.tls.testing.Await;
 import dev.beacon.wrapper.WrapperStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
@@ -230,20 +231,11 @@ class RefusalTest {
     // ---- helpers ----
 
     private Frame exchange(TlsFiles who, Frame first) throws Exception {
-        try (SSLSocket s = outer(who)) {
-            FrameCodec.write(s.getOutputStream(), first);
-            Frame f = FrameCodec.read(s.getInputStream(), Protocol.DEFAULT_MAX_FRAME_BYTES);
-            assertClosed(s.getInputStream());
-            return f;
-        }
+        return RelayProbe.exchange(who, stack.node.relayAddress().getPort(), first);
     }
 
     private SSLSocket outer(TlsFiles who) throws IOException {
-        SSLSocket s = (SSLSocket) JdkTls.context(TlsMaterial.load(who)).getSocketFactory()
-                .createSocket("127.0.0.1", stack.node.relayAddress().getPort());
-        s.setSoTimeout(10_000);
-        s.startHandshake();
-        return s;
+        return RelayProbe.outer(who, stack.node.relayAddress().getPort());
     }
 
     private void assertRefusedInHandshake(SSLContext ctx) throws Exception {
@@ -258,20 +250,6 @@ class RefusalTest {
             });
             assertNotNull(e.getMessage());
         }
-    }
-
-    private static void assertClosed(InputStream in) throws IOException {
-        try {
-            assertEquals(-1, in.read(), "the beacon closes the connection");
-        } catch (javax.net.ssl.SSLException | java.net.SocketException e) {
-            // a TLS alert or reset is a close too
-        }
-    }
-
-    private static void assertError(Frame f, ErrorCode code) {
-        assertEquals(FrameType.ERROR, f.type(), f.toString());
-        assertEquals(code.wire(), f.text("code"), f.toString());
-        assertNotNull(f.text("message"));
     }
 
     private static javax.net.ssl.TrustManager[] trust(Path ca) throws Exception {
