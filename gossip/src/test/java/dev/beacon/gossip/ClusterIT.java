@@ -501,7 +501,8 @@ class ClusterIT {
         return out;
     }
 
-    private static boolean canBind(String host) {
+    /** Whether {@code host} is an address of this machine (127.0.0.2 stands in for a second client host). */
+    static boolean canBind(String host) {
         try (ServerSocket s = new ServerSocket()) {
             s.bind(new InetSocketAddress(InetAddress.getByName(host), 0));
             return true;

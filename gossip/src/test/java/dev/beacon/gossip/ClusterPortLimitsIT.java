@@ -11,7 +11,6 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
@@ -52,7 +51,7 @@ class ClusterPortLimitsIT {
     @Test
     void halfOpenConnectionsBeyondTheCapAreClosedAtOnceTheOthersAtTheHandshakeTimeout() throws Exception {
         // Another loopback address stands in for an attacker's host; the nodes talk from 127.0.0.1.
-        Assumptions.assumeTrue(canBind("127.0.0.2"), "127.0.0.2 is not a local address here");
+        Assumptions.assumeTrue(ClusterIT.canBind("127.0.0.2"), "127.0.0.2 is not a local address here");
         int cap = 8;
         Duration timeout = Duration.ofSeconds(2);
         int[] ports = ClusterIT.freePorts(3);
@@ -133,14 +132,5 @@ class ClusterPortLimitsIT {
     private static void awaitMembers(List<Cluster> nodes, int n) {
         Await.until(n + " reachable members on every node", Duration.ofSeconds(20), () -> nodes.stream().allMatch(
                 c -> c.members().size() == n && c.members().stream().allMatch(Member::reachable)));
-    }
-
-    private static boolean canBind(String host) {
-        try (ServerSocket s = new ServerSocket()) {
-            s.bind(new InetSocketAddress(InetAddress.getByName(host), 0));
-            return true;
-        } catch (IOException e) {
-            return false;
-        }
     }
 }
