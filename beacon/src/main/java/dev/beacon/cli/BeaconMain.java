@@ -1,5 +1,7 @@
 package dev.beacon.cli;
 
+import dev.beacon.runtime.Cli;
+import dev.beacon.runtime.Version;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -14,17 +16,7 @@ public final class BeaconMain implements Runnable {
     CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
-        System.exit(commandLine(new BeaconMain()).execute(args));
-    }
-
-    /** Shared CLI conventions: clear errors for bad flags, exit 2 for usage errors, 1 for failures. */
-    public static CommandLine commandLine(Object command) {
-        CommandLine cl = new CommandLine(command);
-        cl.setExecutionExceptionHandler((ex, c, parse) -> {
-            c.getErr().println("error: " + Cli.describe(ex));
-            return ex instanceof Cli.UsageException ? 2 : 1;
-        });
-        return cl;
+        System.exit(Cli.commandLine(new BeaconMain()).execute(args));
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.beacon.cli;
 
+import dev.beacon.runtime.Cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.beacon.tls.DevCa;
@@ -42,8 +43,11 @@ final class LocalCommand implements Callable<Integer> {
     @Option(names = "--dir", required = true, paramLabel = "DIR", description = "Working directory for certificates, configs, logs and local.json")
     Path dir;
 
-    @Option(names = "--bridge-jar", paramLabel = "JAR", description = "bridge.jar to run (default: bridge/target/bridge.jar next to this beacon.jar's module)")
+    @Option(names = "--bridge-jar", paramLabel = "JAR", description = "bridge.jar to run (default: the one this checkout's build made)")
     Path bridgeJar;
+
+    @Option(names = "--openbao-sim-jar", paramLabel = "JAR", description = "openbao-sim.jar to run (default: the one this checkout's build made)")
+    Path simJar;
 
     @Option(names = "--nodes", defaultValue = "3", description = "Beacon nodes to run as a cluster (default: ${DEFAULT-VALUE})")
     int nodes;
@@ -59,10 +63,8 @@ final class LocalCommand implements Callable<Integer> {
         dir = dir.toAbsolutePath();
         Path beaconJar = Path.of(LocalCommand.class.getProtectionDomain().getCodeSource().getLocation().toURI());
         if (!beaconJar.toString().endsWith(".jar")) throw new Cli.UsageException("run 'local' from beacon.jar (java -jar beacon/target/beacon.jar local ...)");
-        if (bridgeJar == null) bridgeJar = beaconJar.getParent().resolve("../../bridge/target/bridge.jar").normalize();
-        if (!Files.isReadable(bridgeJar)) {
-            throw new Cli.UsageException("bridge.jar not found at " + bridgeJar + " (build with ./mvnw -B -DskipTests package, or pass --bridge-jar)");
-        }
+        bridgeJar = given(bridgeJar, "bridge.jar", "--bridge-jar");
+        simJar = given(simJar, "openbao-sim.jar", "--openbao-sim-jar");
         Files.createDirectories(dir.resolve("logs"));
         say("making dev certificates in " + dir.resolve("pki"));
         if (nodes < 1 || nodes > 9) throw new Cli.UsageException("--nodes must be 1-9, got " + nodes);
@@ -117,7 +119,7 @@ final class LocalCommand implements Callable<Integer> {
         int simControl = freePort();
         Path simState = dir.resolve("openbao-sim.json");
         Files.deleteIfExists(simState);
-        Process sim = spawn("OpenBao simulator (3 nodes)", List.of(java, "-jar", bridgeJar.toString(), "openbao-sim", "--nodes", "3",
+        Process sim = spawn("OpenBao simulator (3 nodes)", List.of(java, "-jar", simJar.toString(), "--nodes", "3",
                 "--tls-cert", pki.openbao + "/tls.crt", "--tls-key", pki.openbao + "/tls.key", "--tls-ca", pki.openbao + "/ca.crt",
                 "--control-port", Integer.toString(simControl), "--state-file", simState.toString(), "--root-token", ROOT_TOKEN,
                 "--seed", SEED_PATH + "=" + SEED_JSON), dir.resolve("logs/openbao-sim.log"));
@@ -152,7 +154,7 @@ final class LocalCommand implements Callable<Integer> {
         out.put("bridge", Map.of("id", BRIDGE, "tenant", TENANT, "pid", bridge.pid(), "admin", "http://127.0.0.1:" + bridgeAdmin,
                 "log", dir.resolve("logs/bridge.log").toString(), "config", bridgeYaml.toString()));
         Map<String, Object> bao = new LinkedHashMap<>();
-        bao.put("note", "a SIMULATED OpenBao HA cluster (bridge.jar openbao-sim), not OpenBao");
+        bao.put("note", "a SIMULATED OpenBao HA cluster (openbao-sim.jar), not OpenBao");
         bao.put("pid", sim.pid());
         bao.put("nodes", baoAddrs);
         bao.put("root_token", ROOT_TOKEN);
@@ -349,5 +351,12 @@ final class LocalCommand implements Callable<Integer> {
     private static void say(String s) {
         System.out.println("local: " + s);
         System.out.flush();
+    }
+
+    /** A jar given by flag (checked), or the one the build made. */
+    private static Path given(Path flag, String name, String option) {
+        if (flag == null) return dev.beacon.runtime.BuiltJars.require(name, option);
+        if (!Files.isReadable(flag)) throw new Cli.UsageException(name + " not found at " + flag + " (" + option + ")");
+        return flag;
     }
 }

@@ -1,5 +1,6 @@
 package dev.beacon.cli;
 
+import dev.beacon.runtime.Cli;
 import dev.beacon.tls.DevCa;
 import dev.beacon.tls.Identity;
 import java.nio.file.Files;

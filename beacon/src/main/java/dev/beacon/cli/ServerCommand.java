@@ -1,5 +1,7 @@
 package dev.beacon.cli;
 
+import dev.beacon.runtime.Cli;
+import dev.beacon.runtime.ConfigOptions;
 import dev.beacon.server.BeaconConfig;
 import dev.beacon.server.BeaconNode;
 import java.util.concurrent.Callable;

@@ -1,5 +1,6 @@
 package dev.beacon.cli;
 
+import dev.beacon.runtime.Cli;
 import dev.beacon.tls.TlsFiles;
 import dev.beacon.tls.TlsMaterial;
 import dev.beacon.wrapper.HttpExchange;

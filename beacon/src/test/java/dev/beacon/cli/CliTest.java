@@ -1,5 +1,7 @@
 package dev.beacon.cli;
 
+import dev.beacon.runtime.Cli;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -55,7 +57,7 @@ class CliTest {
             System.setErr(new PrintStream(sysErr, true, StandardCharsets.UTF_8));
             int exit;
             try {
-                exit = BeaconMain.commandLine(new BeaconMain())
+                exit = Cli.commandLine(new BeaconMain())
                         .setOut(new PrintWriter(out, true))
                         .setErr(new PrintWriter(err, true))
                         .execute(args);
@@ -71,7 +73,7 @@ class CliTest {
     private static synchronized Run runWriters(String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        int exit = BeaconMain.commandLine(new BeaconMain())
+        int exit = Cli.commandLine(new BeaconMain())
                 .setOut(new PrintWriter(out, true))
                 .setErr(new PrintWriter(err, true))
                 .execute(args);

@@ -1,6 +1,7 @@
-package dev.beacon.log;
+package dev.beacon.runtime;
 
 import ch.qos.logback.classic.pattern.ClassicConverter;
+import dev.beacon.log.Untrusted;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 
 /**

@@ -1,4 +1,4 @@
-package dev.beacon.cli;
+package dev.beacon.runtime;
 
 import dev.beacon.protocol.Protocol;
 import picocli.CommandLine;

@@ -3,8 +3,7 @@ package dev.beacon.bridge.openbao.sim;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.beacon.bridge.BridgeMain;
-import dev.beacon.cli.BeaconMain;
+import dev.beacon.runtime.Cli;
 import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStreamReader;
@@ -91,7 +90,7 @@ class OpenBaoSimControlAndCliTest {
     }
 
     private static int run(List<String> args, StringWriter out, StringWriter err) {
-        CommandLine cl = BeaconMain.commandLine(new BridgeMain());
+        CommandLine cl = Cli.commandLine(new OpenBaoSimCommand());
         cl.setOut(new PrintWriter(out, true));
         cl.setErr(new PrintWriter(err, true));
         return cl.execute(args.toArray(String[]::new));
@@ -100,12 +99,10 @@ class OpenBaoSimControlAndCliTest {
     @Test
     void helpExitsZeroAndSaysItIsASimulator() {
         StringWriter out = new StringWriter();
-        assertEquals(0, run(List.of("openbao-sim", "--help"), out, new StringWriter()));
+        assertEquals(0, run(List.of("--help"), out, new StringWriter()));
         assertTrue(out.toString().contains("SIMULATED OpenBao HA cluster for tests and local mode"), out.toString());
         assertTrue(out.toString().contains("NOT OpenBao"));
-        StringWriter top = new StringWriter();
-        assertEquals(0, run(List.of("--help"), top, new StringWriter()));
-        assertTrue(top.toString().contains("openbao-sim"), top.toString());
+        assertTrue(out.toString().contains("openbao-sim.jar"), out.toString());
     }
 
     @Test
@@ -113,7 +110,7 @@ class OpenBaoSimControlAndCliTest {
         for (List<String> bad : List.of(List.of("--bogus"), List.of("--nodes", "abc"), List.of("--tls-cert", "/x.crt"),
                 List.of("--seed", "nojson"), List.of("--seed", "app={not json"), List.of("--seed", "app=[1]"),
                 List.of("--election", "soon"), List.of("--ports", "1,2"), List.of("--nodes", "0"))) {
-            List<String> args = new ArrayList<>(List.of("openbao-sim"));
+            List<String> args = new ArrayList<>();
             args.addAll(bad);
             StringWriter err = new StringWriter();
             assertEquals(2, run(args, new StringWriter(), err), bad + ": " + err);
@@ -152,8 +149,8 @@ class OpenBaoSimControlAndCliTest {
     void aRealProcessPrintsReadyAndExitsZeroOnSigterm() throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         Path state = dir.resolve("state.json");
-        Process p = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), BridgeMain.class.getName(),
-                "openbao-sim", "--nodes", "1", "--state-file", state.toString(), "--seed", "app/config={\"password\":\"s3cr3t\"}")
+        Process p = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), OpenBaoSimCommand.class.getName(),
+                "--nodes", "1", "--state-file", state.toString(), "--seed", "app/config={\"password\":\"s3cr3t\"}")
                 .redirectErrorStream(true).start();
         try {
             BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));

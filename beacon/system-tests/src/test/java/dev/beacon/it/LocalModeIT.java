@@ -25,7 +25,7 @@ class LocalModeIT {
 
     @Test
     void localModeRunsAndTheWrapperCommandReadsTheSeededSecret() throws Exception {
-        Path beaconJar = Path.of("../beacon/target/beacon.jar").toAbsolutePath().normalize();
+        Path beaconJar = NodeProcess.JAR;
         assertTrue(Files.exists(beaconJar), "built by the package phase: " + beaconJar);
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         Process local = new ProcessBuilder(java, "-jar", beaconJar.toString(), "local", "--dir", dir.toString())

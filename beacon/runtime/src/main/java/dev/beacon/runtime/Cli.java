@@ -1,4 +1,4 @@
-package dev.beacon.cli;
+package dev.beacon.runtime;
 
 import dev.beacon.config.ConfigException;
 import dev.beacon.config.ConfigLoader;
@@ -20,6 +20,16 @@ public final class Cli {
         public UsageException(String m) {
             super(m);
         }
+    }
+
+    /** The conventions every command line shares: clear errors for bad flags, exit 2 for usage errors, 1 for failures. */
+    public static picocli.CommandLine commandLine(Object command) {
+        picocli.CommandLine cl = new picocli.CommandLine(command);
+        cl.setExecutionExceptionHandler((ex, c, parse) -> {
+            c.getErr().println("error: " + describe(ex));
+            return ex instanceof UsageException ? 2 : 1;
+        });
+        return cl;
     }
 
     public static String describe(Throwable e) {

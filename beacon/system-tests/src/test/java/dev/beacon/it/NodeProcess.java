@@ -20,7 +20,8 @@ import java.util.stream.Collectors;
 
 /** One beacon node as a real process (beacon.jar server), so it can be drained with SIGTERM or killed with SIGKILL. */
 final class NodeProcess implements AutoCloseable {
-    static final Path JAR = Path.of("../beacon/target/beacon.jar").toAbsolutePath().normalize();
+    /** beacon.jar, as the build made it (beacon/system-tests/pom.xml passes its path). */
+    static final Path JAR = Path.of(System.getProperty("beacon.jar", "../target/beacon.jar")).toAbsolutePath().normalize();
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
 
     final String id;

@@ -1,7 +1,7 @@
 package dev.beacon.bridge.openbao.sim;
 
 import com.fasterxml.jackson.databind.SerializationFeature;
-import dev.beacon.cli.Cli;
+import dev.beacon.runtime.Cli;
 import dev.beacon.tls.TlsFiles;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -17,8 +17,8 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code bridge.jar openbao-sim}: runs the OpenBao HA simulator until SIGTERM/Ctrl-C. */
-@Command(name = "openbao-sim", mixinStandardHelpOptions = true,
+/** {@code java -jar openbao-sim.jar} (also {@code bridge.jar openbao-sim}): runs the OpenBao HA simulator until SIGTERM/Ctrl-C. */
+@Command(name = "openbao-sim.jar", mixinStandardHelpOptions = true,
         description = {
                 "Runs a SIMULATED OpenBao HA cluster for tests and local mode.",
                 "This is NOT OpenBao: an in-memory stand-in that serves a small part of the",
@@ -30,6 +30,10 @@ import picocli.CommandLine.Option;
                 "Prints 'ready' when listening; SIGTERM or Ctrl-C stops it (exit 0).",
                 ""})
 public final class OpenBaoSimCommand implements Callable<Integer> {
+
+    public static void main(String[] args) {
+        System.exit(Cli.commandLine(new OpenBaoSimCommand()).execute(args));
+    }
 
     @Option(names = "--nodes", defaultValue = "3", description = "Cluster size (default: ${DEFAULT-VALUE})")
     int nodes;
