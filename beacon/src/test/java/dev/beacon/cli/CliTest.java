@@ -322,4 +322,21 @@ class CliTest {
         assertEquals(2, r.exit(), r.toString());
         assertTrue(r.err().contains("Missing required option"), r.toString());
     }
+
+    /** "-d @FILE" sends the file; picocli's own @argument-files must not split a JSON body into arguments first. */
+    @Test
+    void wrapperDataFromAFileIsTheBodyNotMoreArguments() throws Exception {
+        TestPki pki = TestPki.create(tmp.resolve("pki"));
+        TlsFiles outer = pki.wrapper("acme", "demo");
+        TlsFiles inner = pki.innerWrapper("acme", "demo");
+        Path body = tmp.resolve("body.json");
+        java.nio.file.Files.writeString(body, "{\"data\": {\"password\": \"with spaces\"}}");
+        Run r = run("wrapper", "--beacon", "127.0.0.1:1", "--bridge", "acme-bridge",
+                "--cert", outer.cert().toString(), "--key", outer.key().toString(), "--ca", outer.ca().toString(),
+                "--inner-cert", inner.cert().toString(), "--inner-key", inner.key().toString(), "--inner-ca", inner.ca().toString(),
+                "--retry-for", "0s", "-X", "POST", "-d", "@" + body);
+        // nothing listens on port 1: the command got as far as dialling, with the file as its body
+        assertEquals(1, r.exit(), r.toString());
+        assertTrue(r.err().contains("cannot connect"), r.toString());
+    }
 }

@@ -25,6 +25,8 @@ public final class Cli {
     /** The conventions every command line shares: clear errors for bad flags, exit 2 for usage errors, 1 for failures. */
     public static picocli.CommandLine commandLine(Object command) {
         picocli.CommandLine cl = new picocli.CommandLine(command);
+        // "@FILE" is ours (the wrapper's -d @FILE body): picocli would otherwise read the file as more arguments
+        cl.setExpandAtFiles(false);
         cl.setExecutionExceptionHandler((ex, c, parse) -> {
             c.getErr().println("error: " + describe(ex));
             return ex instanceof UsageException ? 2 : 1;
