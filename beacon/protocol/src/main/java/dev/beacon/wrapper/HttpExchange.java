@@ -22,6 +22,14 @@ public final class HttpExchange {
     private HttpExchange() {
     }
 
+    /**
+     * Bodies from this size on are announced with {@code Expect: 100-continue} (as curl does): the bridge answers a
+     * request it will refuse (too large, 413; busy, 503) before the body is sent, instead of closing under it.
+     */
+    static final int EXPECT_CONTINUE_FROM = 1024 * 1024;
+    /** How long to wait for "100 Continue" before sending the body anyway (a server that ignores Expect). */
+    static final int CONTINUE_WAIT_MS = 1000;
+
     public static Response send(WrapperStream stream, String method, String path, Map<String, String> headers, byte[] body)
             throws IOException {
         StringBuilder sb = new StringBuilder();
@@ -31,22 +39,49 @@ public final class HttpExchange {
         h.put("User-Agent", "beacon-wrapper/" + dev.beacon.protocol.Protocol.VERSION);
         h.put("Connection", "close");
         if (body != null) h.put("Content-Length", Integer.toString(body.length));
+        boolean expect = body != null && body.length >= EXPECT_CONTINUE_FROM;
+        if (expect) h.put("Expect", "100-continue");
         if (headers != null) h.putAll(headers);
         h.forEach((k, v) -> sb.append(k).append(": ").append(v).append("\r\n"));
         sb.append("\r\n");
         try {
             OutputStream out = stream.out();
+            InputStream in = new BufferedInputStream(stream.in());
             out.write(sb.toString().getBytes(StandardCharsets.ISO_8859_1));
+            out.flush();
+            if (expect) {
+                Response early = awaitContinue(stream, in);
+                if (early != null) return early; // refused before the body was sent
+            }
             if (body != null) out.write(body);
             out.flush();
-            return read(new BufferedInputStream(stream.in()));
+            return read(in);
         } catch (javax.net.ssl.SSLException | java.net.SocketException e) {
             // In TLS 1.3 the server judges the client certificate after the client's handshake is done, so a
             // bridge's refusal arrives as an alert on the first read, or as a broken pipe if it closed first.
             throw new IOException("the bridge ended the inner TLS session: " + e.getMessage()
                     + " (a certificate_unknown/bad_certificate alert means the bridge refused this wrapper's inner"
-                    + " certificate: not issued by the company CA or not on the bridge's allow-list)", e);
+                    + " certificate: not issued by the company CA or not on the bridge's allow-list; a broken pipe while"
+                    + " sending a body can also be the bridge refusing it mid-way)", e);
         }
+    }
+
+    /** After an {@code Expect: 100-continue} head: null to go on with the body, or the final answer that came instead. */
+    private static Response awaitContinue(WrapperStream stream, InputStream in) throws IOException {
+        java.net.Socket s = stream.innerSocket();
+        int timeout = s.getSoTimeout();
+        s.setSoTimeout(CONTINUE_WAIT_MS);
+        try {
+            in.mark(1);
+            if (in.read() < 0) throw new IOException("the stream closed before an HTTP response arrived");
+            in.reset();
+        } catch (java.net.SocketTimeoutException quiet) {
+            return null; // a server that does not answer Expect: send the body anyway, as RFC 9110 allows
+        } finally {
+            s.setSoTimeout(timeout);
+        }
+        Response r = read(in);
+        return r.status() == 100 ? null : r;
     }
 
     static Response read(InputStream in) throws IOException {
@@ -61,7 +96,9 @@ public final class HttpExchange {
             if (c > 0) headers.put(l.substring(0, c).trim().toLowerCase(Locale.ROOT), l.substring(c + 1).trim());
         }
         byte[] body;
-        if ("chunked".equalsIgnoreCase(headers.getOrDefault("transfer-encoding", ""))) {
+        if (code / 100 == 1 || code == 204 || code == 304) {
+            body = new byte[0]; // no body by definition (RFC 9110): reading on would wait for the rest of the exchange
+        } else if ("chunked".equalsIgnoreCase(headers.getOrDefault("transfer-encoding", ""))) {
             ByteArrayOutputStream bo = new ByteArrayOutputStream();
             while (true) {
                 String size = line(in);

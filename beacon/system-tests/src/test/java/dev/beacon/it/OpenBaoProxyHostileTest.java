@@ -106,6 +106,26 @@ class OpenBaoProxyHostileTest {
         }
     }
 
+    /**
+     * The reference wrapper announces a large body with "Expect: 100-continue", and the bridge answers only after its
+     * size checks: a body over the limit gets its 413 before it is sent (without that, the wrapper kept writing into
+     * a closed stream and saw a broken pipe, blamed on its certificate), and one within the limit goes through.
+     */
+    @Test
+    void aWrapperSendingABodyOverTheLimitGets413InsteadOfABrokenPipe() throws Exception {
+        try (BaoStack s = new BaoStack(dir, o -> { }, c -> { })) {
+            WrapperClient w = s.wrapper("uploader");
+            String big = "{\"data\":{\"blob\":\"" + "x".repeat(5 << 20) + "\"}}";
+            HttpExchange.Response r = BaoStack.send(w, "POST", "/v1/secret/data/app/big", big);
+            assertEquals(413, r.status(), r.bodyText());
+            assertTrue(r.bodyText().contains("bridge: request body over 4194304 bytes"), r.bodyText());
+            String fits = "{\"data\":{\"blob\":\"" + "y".repeat(2 << 20) + "\"}}";
+            HttpExchange.Response ok = BaoStack.send(w, "POST", "/v1/secret/data/app/fits", fits);
+            assertEquals(200, ok.status(), ok.bodyText());
+            assertEquals(1, s.bao.writes("app/fits"));
+        }
+    }
+
     @Test
     void aBodyDeclaredOverTheLimitIsRefusedAfterTheHeadersAlone() throws Exception {
         try (BaoStack s = new BaoStack(dir, o -> { }, c -> { })) {

@@ -43,7 +43,7 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class VaultProxy implements AutoCloseable {
     /** Methods that change nothing, so a retry after an unanswered attempt is harmless. LIST is Vault's. */
     private static final Set<String> IDEMPOTENT = Set.of("GET", "HEAD", "OPTIONS", "LIST");
-    private static final Set<String> HOP_BY_HOP = Set.of("connection", "keep-alive", "proxy-authenticate",
+    private static final Set<String> HOP_BY_HOP = Set.of("connection", "keep-alive", "proxy-authenticate", "expect",
             "proxy-authorization", "te", "trailer", "transfer-encoding", "upgrade", "host", "content-length");
     private static final int MAX_REDIRECTS = 3;
 
@@ -88,7 +88,9 @@ public final class VaultProxy implements AutoCloseable {
                 .description("Request body bytes the OpenBao proxy holds now, all requests together (at most openbao.maxBufferedBytes)")
                 .register(meters);
         try {
-            this.server = vertx.createHttpServer().requestHandler(this::handle)
+            // "Expect: 100-continue" is answered by handle(), after the size checks: a body that would be refused is never sent
+            this.server = vertx.createHttpServer(new io.vertx.core.http.HttpServerOptions().setHandle100ContinueAutomatically(false))
+                    .requestHandler(this::handle)
                     // connection-level trouble (a reset, a malformed request the parser answered itself): the wrapper's problem
                     .exceptionHandler(t -> OpenBaoNodes.LOG.debug("openbao proxy connection error: {}", Untrusted.escape(String.valueOf(t))))
                     .listen(0, "127.0.0.1").await();
@@ -157,6 +159,7 @@ public final class VaultProxy implements AutoCloseable {
                 return;
             }
             c.body = Buffer.buffer((int) Math.max(0, declared));
+            if ("100-continue".equalsIgnoreCase(req.getHeader("Expect"))) req.response().writeContinue();
             req.handler(chunk -> guarded(c, () -> received(c, chunk)));
             req.exceptionHandler(t -> guarded(c, () -> refuse(c, 400, "cannot read the request body: " + t.getMessage(), "bad_request")));
             req.endHandler(v -> guarded(c, () -> {
