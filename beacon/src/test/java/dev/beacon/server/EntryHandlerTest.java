@@ -13,9 +13,7 @@ import dev.beacon.tls.Identity;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
-import io.netty.channel.Channel;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOutboundHandlerAdapter;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
@@ -69,23 +67,21 @@ class EntryHandlerTest {
 
     /** A connection whose TLS handshake has completed with {@code id} as the client's identity. */
     private EmbeddedChannel connection(Identity id) {
-        EntryHandler entry = new EntryHandler(relay, "10.0.0.9", ctx -> id);
-        EmbeddedChannel ch = new EmbeddedChannel(new ChannelInitializer<Channel>() {
-            @Override
-            protected void initChannel(Channel c) {
-                // stand-ins for the frame codec, which the handler removes by name when it splices
-                c.pipeline().addLast("frames", new ChannelInboundHandlerAdapter())
-                        .addLast("encoder", new ChannelOutboundHandlerAdapter())
-                        .addLast("entry", entry);
-            }
-        });
+        EmbeddedChannel ch = new EmbeddedChannel();
         channels.add(ch);
+        ch.freezeTime(); // time moves only when a test advances it, from before the first timer is set
+        // stand-ins for the frame codec, which the handler removes by name when it splices
+        ch.pipeline().addLast("frames", new ChannelInboundHandlerAdapter())
+                .addLast("encoder", new ChannelOutboundHandlerAdapter())
+                .addLast("entry", new EntryHandler(relay, "10.0.0.9", ctx -> id));
+        ch.pipeline().fireChannelActive(); // the handlers came after the channel's own activation
         ch.pipeline().fireUserEventTriggered(SslHandshakeCompletionEvent.SUCCESS);
         return ch;
     }
 
     private EmbeddedChannel plainChannel() {
         EmbeddedChannel ch = new EmbeddedChannel();
+        ch.freezeTime();
         channels.add(ch);
         return ch;
     }

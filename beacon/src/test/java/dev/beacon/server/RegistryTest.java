@@ -36,6 +36,7 @@ class RegistryTest {
 
     private EmbeddedChannel channel() {
         EmbeddedChannel ch = new EmbeddedChannel();
+        ch.freezeTime(); // time moves only when a test advances it
         channels.add(ch);
         return ch;
     }

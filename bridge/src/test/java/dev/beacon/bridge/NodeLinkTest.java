@@ -97,6 +97,7 @@ class NodeLinkTest {
         public synchronized ChannelFuture connect(String host, int port, ChannelHandler handler) {
             String address = host + ":" + port;
             EmbeddedChannel ch = new EmbeddedChannel();
+            ch.freezeTime(); // the beacon's clock moves only when a test advances it
             if (refusing.contains(address)) {
                 dials.add(new Dial(address, handler, ch));
                 return ch.newFailedFuture(new ConnectException("Connection refused: " + address));
