@@ -24,6 +24,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 
 /**
  * A connection's life until it knows what it is: TLS handshake, identity from the certificate, first frame.
@@ -32,6 +33,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class EntryHandler extends ChannelInboundHandlerAdapter {
     private final Relay relay;
     private final String source;
+    /** Reads the client's identity once TLS is up: from the SslHandler's session, or a test's stand-in. */
+    private final Function<ChannelHandlerContext, Identity> peer;
     private Identity identity;
     private ScheduledFuture<?> firstFrameTimeout;
     private boolean classified;
@@ -39,8 +42,14 @@ final class EntryHandler extends ChannelInboundHandlerAdapter {
     private boolean refused;
 
     EntryHandler(Relay relay, String source) {
+        this(relay, source, EntryHandler::peerIdentity);
+    }
+
+    /** Seam for unit tests: the identity without a TLS handshake (they fire SslHandshakeCompletionEvent.SUCCESS). */
+    EntryHandler(Relay relay, String source, Function<ChannelHandlerContext, Identity> peer) {
         this.relay = relay;
         this.source = source;
+        this.peer = peer;
     }
 
     @Override
@@ -67,7 +76,7 @@ final class EntryHandler extends ChannelInboundHandlerAdapter {
                 ctx.close();
                 return;
             }
-            identity = relay.identities.intern(peerIdentity(ctx));
+            identity = relay.identities.intern(peer.apply(ctx));
             if (identity == null) {
                 relay.metrics.handshakeFailed("no_identity");
                 relay.refuse(ctx, "?", new ProtocolException(ErrorCode.FORBIDDEN,

@@ -13,6 +13,7 @@ import dev.beacon.tls.Role;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
@@ -35,10 +36,24 @@ import java.util.function.Consumer;
 final class Links {
     private final Relay relay;
     private final ReloadingTls tls;
+    private final Dialer dialer;
+
+    /** Opens a link's connection with {@code link} at the end of its pipeline, after TLS and the frame codec. */
+    interface Dialer {
+        ChannelFuture dial(Channel inbound, String host, int port, ChannelHandler link);
+    }
 
     Links(Relay relay, ReloadingTls nodeClientTls) {
         this.relay = relay;
         this.tls = nodeClientTls;
+        this.dialer = this::dialTls;
+    }
+
+    /** Seam for unit tests: links without sockets (the test's Dialer answers for the far node). */
+    Links(Relay relay, Dialer dialer) {
+        this.relay = relay;
+        this.tls = null;
+        this.dialer = dialer;
     }
 
     /** A stream to forward: who asked, for which bridge. */
@@ -70,6 +85,17 @@ final class Links {
         int colon = target.relayAddress().lastIndexOf(':');
         String host = target.relayAddress().substring(0, colon);
         int port = Integer.parseInt(target.relayAddress().substring(colon + 1));
+        dialer.dial(inbound, host, port, new LinkHandler(target, r, onLinked, next)).addListener((ChannelFuture f) -> {
+            if (!f.isSuccess()) {
+                Relay.LOG.info("cluster link failed node={} address={} reason=\"{}\"", target.id(), target.relayAddress(),
+                        f.cause().getMessage());
+                next.accept(new ProtocolException(ErrorCode.UNKNOWN_BRIDGE, ErrorCode.UNKNOWN_BRIDGE.wire(),
+                        "node " + target.id() + " holding the bridge is unreachable", 200));
+            }
+        });
+    }
+
+    private ChannelFuture dialTls(Channel inbound, String host, int port, ChannelHandler link) {
         Bootstrap b = Transport.configure(new Bootstrap())
                 .group(inbound.eventLoop()) // same loop as the wrapper: the splice never crosses threads
                 .channel(Transport.socketChannel())
@@ -85,17 +111,10 @@ final class Links {
                                 .addLast("tls", ssl)
                                 .addLast("frames", new FrameCodec.Decoder(Protocol.DEFAULT_MAX_FRAME_BYTES, EnumSet.of(FrameType.CONNECTED)))
                                 .addLast("encoder", new FrameCodec.Encoder())
-                                .addLast("link", new LinkHandler(target, r, onLinked, next));
+                                .addLast("link", link);
                     }
                 });
-        b.connect(host, port).addListener((ChannelFuture f) -> {
-            if (!f.isSuccess()) {
-                Relay.LOG.info("cluster link failed node={} address={} reason=\"{}\"", target.id(), target.relayAddress(),
-                        f.cause().getMessage());
-                next.accept(new ProtocolException(ErrorCode.UNKNOWN_BRIDGE, ErrorCode.UNKNOWN_BRIDGE.wire(),
-                        "node " + target.id() + " holding the bridge is unreachable", 200));
-            }
-        });
+        return b.connect(host, port);
     }
 
     private final class LinkHandler extends ChannelInboundHandlerAdapter {

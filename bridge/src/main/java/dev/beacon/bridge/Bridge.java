@@ -41,6 +41,8 @@ public final class Bridge implements AutoCloseable {
     /** Every channel the bridge opens, so shutdown closes them (and frees their buffers) before the loops stop. */
     final io.netty.channel.group.ChannelGroup channels =
             new io.netty.channel.group.DefaultChannelGroup("bridge", io.netty.util.concurrent.GlobalEventExecutor.INSTANCE);
+    /** How links dial and wait; unit tests put a fake here before any link starts. */
+    NodeLink.Net net = new NodeLink.Tls(this);
     private final io.micrometer.core.instrument.MultiGauge beaconConnections;
     private final List<NodeLink> links = new java.util.concurrent.CopyOnWriteArrayList<>();
     private AdminServer admin;
@@ -94,9 +96,7 @@ public final class Bridge implements AutoCloseable {
             if (parked != null) {
                 parked.wake();
             } else {
-                NodeLink l = new NodeLink(this, seed);
-                links.add(l);
-                l.start();
+                follow(seed);
             }
         }
     }
@@ -139,13 +139,19 @@ public final class Bridge implements AutoCloseable {
             boolean covered = owners.containsKey(n.getKey())
                     || links.stream().anyMatch(l -> l.address().equals(n.getValue()));
             if (!covered) {
-                NodeLink l = new NodeLink(this, n.getValue());
-                links.add(l);
                 LOG.info("learned beacon node node={} address={}", n.getKey(), n.getValue());
-                l.start();
+                follow(n.getValue());
             }
         }
         ensureSeedDialers();
+    }
+
+    /** Starts holding a link to {@code address} (package-private: unit tests start one without the admin port). */
+    NodeLink follow(String address) {
+        NodeLink l = new NodeLink(this, address);
+        links.add(l);
+        l.start();
+        return l;
     }
 
     /** host:port each wrapper stream's plaintext goes to: the OpenBao proxy, or the fixed upstream. */
@@ -169,11 +175,7 @@ public final class Bridge implements AutoCloseable {
         admin = new AdminServer(config.admin.host, config.admin.port, meters, this::ready,
                 () -> proxy != null && !proxy.hasActive() ? "no active OpenBao node known"
                         : "no registered beacon connection with a warm data connection", views);
-        for (String address : config.beacon.addresses) {
-            NodeLink l = new NodeLink(this, address);
-            links.add(l);
-            l.start();
-        }
+        for (String address : config.beacon.addresses) follow(address);
         LOG.info("bridge started bridge={} beacons={} upstream={} tls={}", identity, config.beacon.addresses,
                 proxy != null ? "openbao " + config.openbao.addresses + config.openbao.dns : upstream, TlsContexts.provider());
         return this;

@@ -15,6 +15,7 @@ import dev.beacon.tls.Role;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
@@ -59,6 +60,50 @@ final class NodeLink {
     private final java.util.concurrent.atomic.AtomicInteger opening = new java.util.concurrent.atomic.AtomicInteger();
     /** The beacon refuses idle data connections beyond its cap (limits.maxIdleDataConnectionsPerBridge, default 64). */
     private static final int MAX_DATA_CONNECTIONS = 64;
+
+    /** Where a link's connections and timers come from: {@link Tls} in the bridge, fakes in unit tests. */
+    interface Net {
+        /** Dials {@code host:port}, TLS and the frame codec first, {@code handler} last (named "handler"). */
+        ChannelFuture connect(String host, int port, ChannelHandler handler);
+
+        void schedule(Runnable task, long delayMs);
+    }
+
+    /** The real one: TLS to the beacon on the bridge's event loops. */
+    static final class Tls implements Net {
+        private final Bridge bridge;
+
+        Tls(Bridge bridge) {
+            this.bridge = bridge;
+        }
+
+        @Override
+        public ChannelFuture connect(String host, int port, ChannelHandler handler) {
+            Bootstrap b = Transport.configure(new Bootstrap())
+                    .group(bridge.group)
+                    .channel(Transport.socketChannel())
+                    .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) bridge.config.beacon.connectTimeout.toMillis())
+                    .handler(new ChannelInitializer<Channel>() {
+                        @Override
+                        protected void initChannel(Channel ch) {
+                            bridge.channels.add(ch);
+                            SslHandler ssl = bridge.outer.context().newHandler(ch.alloc(), host, port);
+                            ssl.setHandshakeTimeoutMillis(bridge.config.beacon.connectTimeout.toMillis());
+                            ch.pipeline()
+                                    .addLast("tls", ssl)
+                                    .addLast("frames", new FrameCodec.Decoder(Protocol.DEFAULT_MAX_FRAME_BYTES, EnumSet.of(FrameType.STREAM)))
+                                    .addLast("encoder", new FrameCodec.Encoder())
+                                    .addLast("handler", handler);
+                        }
+                    });
+            return b.connect(host, port);
+        }
+
+        @Override
+        public void schedule(Runnable task, long delayMs) {
+            bridge.group.next().schedule(task, delayMs, TimeUnit.MILLISECONDS);
+        }
+    }
 
     NodeLink(Bridge bridge, String address) {
         this.bridge = bridge;
@@ -140,28 +185,11 @@ final class NodeLink {
     private void scheduleReconnect(long atLeastMs) {
         if (stopped) return;
         long delay = Math.max(atLeastMs, backoff.nextMillis());
-        bridge.group.next().schedule(this::dialControl, delay, TimeUnit.MILLISECONDS);
+        bridge.net.schedule(this::dialControl, delay);
     }
 
     private ChannelFuture connect(ChannelInboundHandlerAdapter handler) {
-        Bootstrap b = Transport.configure(new Bootstrap())
-                .group(bridge.group)
-                .channel(Transport.socketChannel())
-                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) bridge.config.beacon.connectTimeout.toMillis())
-                .handler(new ChannelInitializer<Channel>() {
-                    @Override
-                    protected void initChannel(Channel ch) {
-                        bridge.channels.add(ch);
-                        SslHandler ssl = bridge.outer.context().newHandler(ch.alloc(), host, port);
-                        ssl.setHandshakeTimeoutMillis(bridge.config.beacon.connectTimeout.toMillis());
-                        ch.pipeline()
-                                .addLast("tls", ssl)
-                                .addLast("frames", new FrameCodec.Decoder(Protocol.DEFAULT_MAX_FRAME_BYTES, EnumSet.of(FrameType.STREAM)))
-                                .addLast("encoder", new FrameCodec.Encoder())
-                                .addLast("handler", handler);
-                    }
-                });
-        return b.connect(host, port);
+        return bridge.net.connect(host, port, handler);
     }
 
     /** Checks that the server is a beacon node; returns its node id. */
@@ -172,7 +200,7 @@ final class NodeLink {
         return id.name();
     }
 
-    private final class ControlHandler extends ChannelInboundHandlerAdapter {
+    final class ControlHandler extends ChannelInboundHandlerAdapter {
         private long seq;
 
         @Override
@@ -298,7 +326,7 @@ final class NodeLink {
         });
     }
 
-    private final class DataHandler extends ChannelInboundHandlerAdapter {
+    final class DataHandler extends ChannelInboundHandlerAdapter {
         private boolean streaming;
         private boolean counted;
 
@@ -369,7 +397,7 @@ final class NodeLink {
             idle.remove(ctx.channel());
             if (!streaming && registered && !stopped && idle.size() < poolTarget) {
                 // the beacon closed an idle one (e.g. restart): replace it after a short pause
-                bridge.group.next().schedule(NodeLink.this::openData, 100, TimeUnit.MILLISECONDS);
+                bridge.net.schedule(NodeLink.this::openData, 100);
             }
         }
 
