@@ -1,10 +1,17 @@
 package dev.beacon.server;
 
+import dev.beacon.protocol.Connect;
+import dev.beacon.protocol.Connected;
 import dev.beacon.protocol.ErrorCode;
+import dev.beacon.protocol.Forward;
 import dev.beacon.protocol.Frame;
+import dev.beacon.protocol.FrameHandler;
 import dev.beacon.protocol.FrameType;
+import dev.beacon.protocol.Ping;
 import dev.beacon.protocol.Protocol;
 import dev.beacon.protocol.ProtocolException;
+import dev.beacon.protocol.Registered;
+import dev.beacon.protocol.Stream;
 import dev.beacon.splice.Splice;
 import dev.beacon.tls.Identity;
 import dev.beacon.tls.Role;
@@ -30,7 +37,7 @@ import java.util.function.Function;
  * A connection's life until it knows what it is: TLS handshake, identity from the certificate, first frame.
  * Then it becomes a wrapper stream (spliced), a bridge control connection, or a pooled bridge data connection.
  */
-final class EntryHandler extends ChannelInboundHandlerAdapter {
+final class EntryHandler extends FrameHandler {
     private final Relay relay;
     private final String source;
     /** Reads the client's identity once TLS is up: from the SslHandler's session, or a test's stand-in. */
@@ -102,11 +109,7 @@ final class EntryHandler extends ChannelInboundHandlerAdapter {
     }
 
     @Override
-    public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        if (!(msg instanceof Frame f)) {
-            ReferenceCountUtil.release(msg);
-            return;
-        }
+    protected void frameRead(ChannelHandlerContext ctx, Frame f) {
         if (classified || identity == null) {
             if (!refused && identity != null) {
                 refused = true;
@@ -140,14 +143,14 @@ final class EntryHandler extends ChannelInboundHandlerAdapter {
                     + identity.role().label() + ")");
         }
         int version = Protocol.negotiate(f);
-        String tenant = f.text("tenant");
+        Connect c = Connect.from(f);
+        String tenant = c.tenant();
         if (tenant != null) segment("CONNECT", "tenant", tenant);
         if (tenant != null && !tenant.equals(identity.tenant())) {
             throw new ProtocolException(ErrorCode.FORBIDDEN, "tenant '" + identity.tenant()
                     + "' may not reach bridges of tenant '" + tenant + "'");
         }
-        String bridgeId = f.text("bridge");
-        if (bridgeId == null || bridgeId.isEmpty()) throw new ProtocolException(ErrorCode.PROTOCOL_ERROR, "CONNECT needs a \"bridge\"");
+        String bridgeId = c.bridge();
         segment("CONNECT", "bridge", bridgeId);
         refuseIfDraining();
         String who = identity.uri();
@@ -178,7 +181,7 @@ final class EntryHandler extends ChannelInboundHandlerAdapter {
         relay.links.forward(wrapper, r, holders,
                 link -> {
                     relay.metrics.forwarded("out");
-                    splice(wrapper, link, r, null, started, true);
+                    splice(wrapper, link, r, false, started, true);
                 },
                 e -> refuseLater(wrapper, e));
     }
@@ -190,13 +193,11 @@ final class EntryHandler extends ChannelInboundHandlerAdapter {
                     + identity.role().label() + ")");
         }
         int version = Protocol.negotiate(f);
-        String td = f.text("trust_domain");
-        String tenant = f.text("tenant");
-        String bridgeId = f.text("bridge");
-        String wrapperId = f.text("wrapper");
-        if (td == null || tenant == null || bridgeId == null || wrapperId == null) {
-            throw new ProtocolException(ErrorCode.PROTOCOL_ERROR, "FORWARD needs trust_domain, tenant, bridge and wrapper");
-        }
+        Forward fw = Forward.from(f);
+        String td = fw.trustDomain();
+        String tenant = fw.tenant();
+        String bridgeId = fw.bridge();
+        String wrapperId = fw.wrapper();
         // a node is trusted to say who the wrapper is, not to say it in any shape: every field is checked like a certificate's
         if (!Identity.isTrustDomain(td)) throw invalid("FORWARD", "trust_domain", td);
         segment("FORWARD", "tenant", tenant);
@@ -209,7 +210,7 @@ final class EntryHandler extends ChannelInboundHandlerAdapter {
         } catch (IllegalArgumentException e) {
             throw invalid("FORWARD", "wrapper", wrapperId);
         }
-        String src = f.text("source");
+        String src = fw.source();
         if (src != null && !SOURCE.matcher(src).matches()) throw invalid("FORWARD", "source", src);
         refuseIfDraining();
         if (relay.cluster.nodes().stream().noneMatch(n -> n.id().equals(identity.name()))) {
@@ -230,7 +231,7 @@ final class EntryHandler extends ChannelInboundHandlerAdapter {
         long started = System.nanoTime();
         Registry.Waiter[] self = new Registry.Waiter[1];
         self[0] = new Registry.Waiter(inbound,
-                data -> splice(inbound, data, r, Frame.of(FrameType.STREAM), started, false),
+                data -> splice(inbound, data, r, true, started, false),
                 e -> refuseLater(inbound, e));
         inbound.closeFuture().addListener(x -> relay.registry.cancel(key, self[0]));
         relay.registry.claim(key, self[0]);
@@ -257,10 +258,10 @@ final class EntryHandler extends ChannelInboundHandlerAdapter {
 
     /**
      * Splices {@code inbound} (a wrapper, or a link from another node) with {@code peer} (a bridge data connection,
-     * or a link to another node). {@code toPeer} (STREAM) goes first on the peer; CONNECTED goes to the inbound side.
+     * or a link to another node). With {@code streamToPeer}, STREAM goes first on the peer; CONNECTED goes to the inbound side.
      * Runs on any thread; each side is set up on its own event loop.
      */
-    private void splice(Channel inbound, Channel peer, Links.Request r, Frame toPeer, long started, boolean viaLink) {
+    private void splice(Channel inbound, Channel peer, Links.Request r, boolean streamToPeer, long started, boolean viaLink) {
         String streamId = Long.toHexString(System.nanoTime()) + Integer.toHexString(inbound.hashCode());
         boolean forwarded = viaLink || identity.role() == Role.NODE;
         Splice splice = Splice.between(inbound, peer,
@@ -288,17 +289,13 @@ final class EntryHandler extends ChannelInboundHandlerAdapter {
         peer.eventLoop().execute(() -> {
             PooledData pd = peer.pipeline().get(PooledData.class);
             if (pd != null) pd.claimed = true;
-            if (toPeer != null) {
-                peer.writeAndFlush(toPeer.put("stream", streamId).put("version", r.version())
-                        .put("wrapper", r.wrapper()).put("source", r.source()));
-            }
+            if (streamToPeer) peer.writeAndFlush(new Stream(streamId, r.version(), r.wrapper(), r.source()).toFrame());
             removeIfPresent(peer, "encoder", "pooled", "ping");
             splice.install(peer, splice.handlerForB());
             removeIfPresent(peer, "frames"); // a link may hold bytes right behind CONNECTED: they go into the splice
         });
         inbound.eventLoop().execute(() -> {
-            inbound.writeAndFlush(Frame.of(FrameType.CONNECTED).put("version", r.version()).put("stream", streamId)
-                    .put("node", relay.nodeId));
+            inbound.writeAndFlush(new Connected(r.version(), streamId, relay.nodeId).toFrame());
             inbound.pipeline().remove("encoder");
             if (relay.tap != null && !viaLink) inbound.pipeline().addLast("tap", new Tap(relay.tap));
             inbound.pipeline().remove(this);
@@ -337,10 +334,7 @@ final class EntryHandler extends ChannelInboundHandlerAdapter {
         long hb = relay.config.bridges.heartbeatInterval.toMillis();
         ctx.pipeline().addBefore("entry", "idle", new IdleStateHandler(hb * 3, 0, 0, TimeUnit.MILLISECONDS));
         ctx.pipeline().replace(this, "control", new Control(identity));
-        Frame registered = Frame.of(FrameType.REGISTERED).put("version", version).put("node", relay.nodeId)
-                .put("pool", relay.config.bridges.poolSize).put("heartbeat_ms", hb);
-        relay.putNodes(registered);
-        ch.writeAndFlush(registered);
+        ch.writeAndFlush(new Registered(version, relay.nodeId, relay.config.bridges.poolSize, hb, relay.liveNodes()).toFrame());
         Relay.LOG.info("bridge registered bridge={} source={} version={}", identity, source, version);
     }
 
@@ -426,7 +420,7 @@ final class EntryHandler extends ChannelInboundHandlerAdapter {
     }
 
     /** The bridge's control connection after REGISTER: heartbeats both ways. */
-    final class Control extends ChannelInboundHandlerAdapter {
+    final class Control extends FrameHandler {
         private final Identity bridge;
 
         Control(Identity bridge) {
@@ -434,13 +428,9 @@ final class EntryHandler extends ChannelInboundHandlerAdapter {
         }
 
         @Override
-        public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            if (!(msg instanceof Frame f)) {
-                ReferenceCountUtil.release(msg);
-                return;
-            }
+        protected void frameRead(ChannelHandlerContext ctx, Frame f) {
             switch (f.type()) {
-                case PING -> ctx.writeAndFlush(Frame.of(FrameType.PONG).put("seq", f.number("seq", 0)));
+                case PING -> ctx.writeAndFlush(Ping.from(f).answer().toFrame());
                 case PONG -> { }
                 default -> relay.refuse(ctx, bridge.uri(), new ProtocolException(ErrorCode.PROTOCOL_ERROR,
                         f.type() + " is not allowed on a control connection"));
@@ -479,7 +469,7 @@ final class EntryHandler extends ChannelInboundHandlerAdapter {
 
         @Override
         public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-            if (evt instanceof IdleStateEvent && !claimed) ctx.writeAndFlush(Frame.of(FrameType.PING));
+            if (evt instanceof IdleStateEvent && !claimed) ctx.writeAndFlush(Ping.EMPTY.toFrame());
         }
 
         @Override

@@ -1,30 +1,24 @@
 package dev.beacon.server;
 
+import dev.beacon.config.HostPort;
+import dev.beacon.protocol.ClientPipeline;
 import dev.beacon.protocol.ErrorCode;
+import dev.beacon.protocol.Forward;
 import dev.beacon.protocol.Frame;
-import dev.beacon.protocol.FrameCodec;
+import dev.beacon.protocol.FrameHandler;
 import dev.beacon.protocol.FrameType;
-import dev.beacon.protocol.Protocol;
+import dev.beacon.protocol.NodePeer;
+import dev.beacon.protocol.Offer;
 import dev.beacon.protocol.ProtocolException;
-import dev.beacon.splice.Transport;
-import dev.beacon.tls.Identity;
+import dev.beacon.protocol.Refusal;
 import dev.beacon.tls.ReloadingTls;
-import dev.beacon.tls.Role;
-import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
-import io.netty.handler.ssl.SslHandler;
-import io.netty.handler.ssl.SslHandshakeCompletionEvent;
-import io.netty.util.ReferenceCountUtil;
-import java.security.cert.X509Certificate;
+import javax.net.ssl.SSLPeerUnverifiedException;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.EnumSet;
 import java.util.List;
 import java.util.function.Consumer;
 
@@ -82,10 +76,8 @@ final class Links {
         ClusterView.NodeRef target = order.get(i);
         Consumer<ProtocolException> next = e -> inbound.eventLoop().execute(
                 () -> attempt(inbound, r, order, i + 1, e, onLinked, onFail));
-        int colon = target.relayAddress().lastIndexOf(':');
-        String host = target.relayAddress().substring(0, colon);
-        int port = Integer.parseInt(target.relayAddress().substring(colon + 1));
-        dialer.dial(inbound, host, port, new LinkHandler(target, r, onLinked, next)).addListener((ChannelFuture f) -> {
+        HostPort to = HostPort.parse(target.relayAddress());
+        dialer.dial(inbound, to.host(), to.port(), new LinkHandler(target, r, onLinked, next)).addListener((ChannelFuture f) -> {
             if (!f.isSuccess()) {
                 Relay.LOG.info("cluster link failed node={} address={} reason=\"{}\"", target.id(), target.relayAddress(),
                         f.cause().getMessage());
@@ -96,28 +88,17 @@ final class Links {
     }
 
     private ChannelFuture dialTls(Channel inbound, String host, int port, ChannelHandler link) {
-        Bootstrap b = Transport.configure(new Bootstrap())
-                .group(inbound.eventLoop()) // same loop as the wrapper: the splice never crosses threads
-                .channel(Transport.socketChannel())
-                .option(ChannelOption.ALLOCATOR, relay.allocator)
-                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) relay.config.limits.streamSetupTimeout.toMillis())
-                .handler(new ChannelInitializer<Channel>() {
-                    @Override
-                    protected void initChannel(Channel ch) {
-                        relay.all.add(ch);
-                        SslHandler ssl = tls.context().newHandler(ch.alloc(), host, port);
-                        ssl.setHandshakeTimeoutMillis(relay.config.limits.handshakeTimeout.toMillis());
-                        ch.pipeline()
-                                .addLast("tls", ssl)
-                                .addLast("frames", new FrameCodec.Decoder(Protocol.DEFAULT_MAX_FRAME_BYTES, EnumSet.of(FrameType.CONNECTED)))
-                                .addLast("encoder", new FrameCodec.Encoder())
-                                .addLast("link", link);
-                    }
-                });
-        return b.connect(host, port);
+        // same loop as the wrapper: the splice never crosses threads
+        return new ClientPipeline(new HostPort(host, port), tls.context())
+                .connectTimeout(relay.config.limits.streamSetupTimeout)
+                .handshakeTimeout(relay.config.limits.handshakeTimeout)
+                .rawAfter(FrameType.CONNECTED)
+                .allocator(relay.allocator)
+                .onChannel(relay.all::add)
+                .connect(inbound.eventLoop(), link);
     }
 
-    private final class LinkHandler extends ChannelInboundHandlerAdapter {
+    private final class LinkHandler extends FrameHandler {
         private final ClusterView.NodeRef target;
         private final Request r;
         private final Consumer<Channel> onLinked;
@@ -132,32 +113,27 @@ final class Links {
         }
 
         @Override
-        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
-            if (!(evt instanceof SslHandshakeCompletionEvent e)) return;
-            if (!e.isSuccess()) {
-                fail(ctx, "TLS handshake with node " + target.id() + " failed: " + e.cause().getMessage());
-                return;
-            }
-            X509Certificate cert = (X509Certificate) ctx.pipeline().get(SslHandler.class).engine().getSession().getPeerCertificates()[0];
-            Identity id = Identity.of(cert).orElse(null);
-            if (id == null || id.role() != Role.NODE || !id.name().equals(target.id())) {
-                fail(ctx, "the peer at " + target.relayAddress() + " is " + id + ", not node " + target.id());
+        protected void handshakeFailed(ChannelHandlerContext ctx, Throwable cause) {
+            fail(ctx, "TLS handshake with node " + target.id() + " failed: " + cause.getMessage());
+        }
+
+        @Override
+        protected void handshaken(ChannelHandlerContext ctx) {
+            try {
+                NodePeer.check(ctx.channel(), target.id());
+            } catch (SSLPeerUnverifiedException e) {
+                fail(ctx, "the peer at " + target.relayAddress() + ": " + e.getMessage());
                 return;
             }
             long waitMs = relay.config.limits.streamSetupTimeout.toMillis() + 1000;
             ctx.executor().schedule(() -> fail(ctx, "node " + target.id() + " did not answer FORWARD within " + waitMs + " ms"),
                     waitMs, java.util.concurrent.TimeUnit.MILLISECONDS);
-            ctx.writeAndFlush(Frame.of(FrameType.FORWARD).put("versions", Protocol.SUPPORTED_VERSIONS)
-                    .put("trust_domain", r.trustDomain()).put("tenant", r.tenant()).put("bridge", r.bridgeId())
-                    .put("wrapper", r.wrapper()).put("source", r.source()));
+            ctx.writeAndFlush(new Forward(Offer.supported(), r.trustDomain(), r.tenant(), r.bridgeId(), r.wrapper(), r.source())
+                    .toFrame());
         }
 
         @Override
-        public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            if (!(msg instanceof Frame f)) {
-                ReferenceCountUtil.release(msg);
-                return;
-            }
+        protected void frameRead(ChannelHandlerContext ctx, Frame f) {
             if (f.type() == FrameType.CONNECTED && !done) {
                 done = true;
                 ctx.pipeline().remove(this);
@@ -165,7 +141,7 @@ final class Links {
             } else if (f.type() == FrameType.ERROR && !done) {
                 done = true;
                 ctx.close();
-                next.accept(f.toException());
+                next.accept(Refusal.from(f).toException());
             } else {
                 fail(ctx, "unexpected " + f.type() + " from node " + target.id());
             }

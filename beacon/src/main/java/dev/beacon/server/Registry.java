@@ -1,9 +1,8 @@
 package dev.beacon.server;
 
 import dev.beacon.protocol.ErrorCode;
-import dev.beacon.protocol.Frame;
-import dev.beacon.protocol.FrameType;
 import dev.beacon.protocol.ProtocolException;
+import dev.beacon.protocol.Want;
 import io.netty.channel.Channel;
 import java.time.Instant;
 import java.util.ArrayDeque;
@@ -171,7 +170,7 @@ final class Registry {
         if (data != null) {
             w.onData.accept(data);
         } else if (control != null) {
-            control.writeAndFlush(Frame.of(FrameType.WANT).put("count", 1));
+            control.writeAndFlush(new Want(1).toFrame());
         }
     }
 

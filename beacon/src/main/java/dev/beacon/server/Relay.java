@@ -1,10 +1,13 @@
 package dev.beacon.server;
 
+import dev.beacon.protocol.Drain;
 import dev.beacon.protocol.ErrorCode;
 import dev.beacon.protocol.Frame;
 import dev.beacon.protocol.FrameCodec;
 import dev.beacon.protocol.FrameType;
+import dev.beacon.protocol.Members;
 import dev.beacon.protocol.ProtocolException;
+import dev.beacon.protocol.Refusal;
 import dev.beacon.splice.Transport;
 import dev.beacon.tls.ReloadingTls;
 import io.netty.bootstrap.ServerBootstrap;
@@ -20,6 +23,7 @@ import io.netty.handler.ssl.SslHandler;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -119,17 +123,15 @@ public final class Relay {
         server.config().setAutoRead(true);
     }
 
-    /** Adds the live nodes ({@code nodes: [{id, relay}]}) to a REGISTERED or MEMBERS frame. */
-    Frame putNodes(Frame f) {
-        com.fasterxml.jackson.databind.node.ArrayNode arr = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.arrayNode();
-        for (ClusterView.NodeRef n : cluster.nodes()) arr.addObject().put("id", n.id()).put("relay", n.relayAddress());
-        return f.put("nodes", arr);
+    /** The live nodes, as REGISTERED and MEMBERS tell bridges about them. */
+    List<Members.Node> liveNodes() {
+        return cluster.nodes().stream().map(n -> new Members.Node(n.id(), n.relayAddress())).toList();
     }
 
     /** Tells every connected bridge the new membership, so it can hold a connection to each node. */
     void announceMembers() {
         if (draining) return;
-        for (Channel c : registry.controls()) c.writeAndFlush(putNodes(Frame.of(FrameType.MEMBERS)));
+        for (Channel c : registry.controls()) c.writeAndFlush(new Members(liveNodes()).toFrame());
     }
 
     /** Bytes written to relay connections but not yet accepted by the kernel: what slow readers cost us. */
@@ -146,10 +148,10 @@ public final class Relay {
     void refuse(ChannelHandlerContext ctx, String who, ProtocolException e) {
         metrics.errorSent(e.wireCode);
         if (refusalLog.admit(e.wireCode)) {
-            LOG.info("refused peer={} source={} code={} reason=\"{}\"", who, remote(ctx.channel()), e.wireCode, Frame.error(e).text("message"));
+            LOG.info("refused peer={} source={} code={} reason=\"{}\"", who, remote(ctx.channel()), e.wireCode, Refusal.of(e).message());
         }
         if (ctx.channel().isActive()) {
-            ctx.writeAndFlush(Frame.error(e)).addListener(ChannelFutureListener.CLOSE);
+            ctx.writeAndFlush(Refusal.of(e).toFrame()).addListener(ChannelFutureListener.CLOSE);
         }
     }
 
@@ -163,7 +165,7 @@ public final class Relay {
         cluster.withdrawAll(); // others stop routing streams here at once
         if (server != null) server.close().syncUninterruptibly();
         long hint = config.drain.reconnectHint.toMillis();
-        Frame drain = Frame.of(FrameType.DRAIN).put("reconnect_in_ms", hint).put("try_for_ms", config.drain.gracePeriod.toMillis());
+        Frame drain = new Drain(hint, config.drain.gracePeriod.toMillis()).toFrame();
         for (Channel c : registry.controls()) c.writeAndFlush(drain);
     }
 

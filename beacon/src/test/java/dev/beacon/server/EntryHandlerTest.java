@@ -203,7 +203,7 @@ class EntryHandlerTest {
     @Test
     void aMalformedTenantIsAProtocolErrorBeforeTheTenantIsCompared() {
         EmbeddedChannel ch = connection(WRAPPER);
-        ch.writeInbound(Frame.of(FrameType.CONNECT).put("versions", List.of(1)).put("tenant", "../other"));
+        ch.writeInbound(Frame.of(FrameType.CONNECT).put("versions", List.of(1)).put("tenant", "../other").put("bridge", "bad id!"));
         assertRefused(ch, ErrorCode.PROTOCOL_ERROR, "CONNECT field \"tenant\" is not a valid identifier");
     }
 
@@ -224,18 +224,18 @@ class EntryHandlerTest {
     }
 
     @Test
-    void aMissingBridgeIsAProtocolErrorBeforeDraining() {
+    void aMissingBridgeIsAProtocolErrorBeforeTheTenantAndDraining() {
         relay.draining = true;
         EmbeddedChannel ch = connection(WRAPPER);
-        ch.writeInbound(Frame.of(FrameType.CONNECT).put("versions", List.of(1)));
-        assertRefused(ch, ErrorCode.PROTOCOL_ERROR, "CONNECT needs a \"bridge\"");
+        ch.writeInbound(Frame.of(FrameType.CONNECT).put("versions", List.of(1)).put("tenant", "other"));
+        assertRefused(ch, ErrorCode.PROTOCOL_ERROR, "CONNECT field \"bridge\" is missing or not a string");
     }
 
     @Test
     void anEmptyBridgeIsAProtocolError() {
         EmbeddedChannel ch = connection(WRAPPER);
         ch.writeInbound(connect(""));
-        assertRefused(ch, ErrorCode.PROTOCOL_ERROR, "CONNECT needs a \"bridge\"");
+        assertRefused(ch, ErrorCode.PROTOCOL_ERROR, "CONNECT field \"bridge\" is missing or not a bridge id");
     }
 
     @Test
@@ -496,11 +496,11 @@ class EntryHandlerTest {
             missing.body().remove(field);
             EmbeddedChannel ch = connection(NODE_C);
             ch.writeInbound(missing);
-            assertRefused(ch, ErrorCode.PROTOCOL_ERROR, "FORWARD needs trust_domain, tenant, bridge and wrapper");
+            assertRefused(ch, ErrorCode.PROTOCOL_ERROR, "FORWARD field \"" + field + "\" is missing or not a string");
 
             EmbeddedChannel typed = connection(NODE_C);
             typed.writeInbound(forward().put(field, 5));
-            assertRefused(typed, ErrorCode.PROTOCOL_ERROR, "FORWARD needs trust_domain, tenant, bridge and wrapper");
+            assertRefused(typed, ErrorCode.PROTOCOL_ERROR, "FORWARD field \"" + field + "\" is missing or not a string");
         }
     }
 

@@ -1,17 +1,28 @@
 package dev.beacon.bridge;
 
+import dev.beacon.config.HostPort;
 import dev.beacon.log.Untrusted;
+import dev.beacon.protocol.Attach;
 import dev.beacon.protocol.Backoff;
+import dev.beacon.protocol.ClientPipeline;
+import dev.beacon.protocol.Drain;
 import dev.beacon.protocol.ErrorCode;
 import dev.beacon.protocol.Frame;
-import dev.beacon.protocol.FrameCodec;
+import dev.beacon.protocol.FrameHandler;
 import dev.beacon.protocol.FrameType;
+import dev.beacon.protocol.Members;
+import dev.beacon.protocol.NodePeer;
+import dev.beacon.protocol.Offer;
+import dev.beacon.protocol.Ping;
 import dev.beacon.protocol.Protocol;
 import dev.beacon.protocol.ProtocolException;
+import dev.beacon.protocol.Refusal;
+import dev.beacon.protocol.Register;
+import dev.beacon.protocol.Registered;
+import dev.beacon.protocol.Stream;
+import dev.beacon.protocol.Want;
 import dev.beacon.splice.Splice;
 import dev.beacon.splice.Transport;
-import dev.beacon.tls.Identity;
-import dev.beacon.tls.Role;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -26,13 +37,14 @@ import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.ReferenceCountUtil;
-import java.security.cert.X509Certificate;
 import java.util.ArrayDeque;
-import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLPeerUnverifiedException;
 
 /**
  * The bridge's link to one beacon address: a control connection (REGISTER, heartbeats, WANT, DRAIN) that is
@@ -42,8 +54,7 @@ import java.util.concurrent.TimeUnit;
 final class NodeLink {
     private final Bridge bridge;
     private final String address;
-    private final String host;
-    private final int port;
+    private final HostPort to;
     private final Backoff backoff;
     private final Set<Channel> idle = ConcurrentHashMap.newKeySet();
     private volatile Channel control;
@@ -79,24 +90,12 @@ final class NodeLink {
 
         @Override
         public ChannelFuture connect(String host, int port, ChannelHandler handler) {
-            Bootstrap b = Transport.configure(new Bootstrap())
-                    .group(bridge.group)
-                    .channel(Transport.socketChannel())
-                    .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) bridge.config.beacon.connectTimeout.toMillis())
-                    .handler(new ChannelInitializer<Channel>() {
-                        @Override
-                        protected void initChannel(Channel ch) {
-                            bridge.channels.add(ch);
-                            SslHandler ssl = bridge.outer.context().newHandler(ch.alloc(), host, port);
-                            ssl.setHandshakeTimeoutMillis(bridge.config.beacon.connectTimeout.toMillis());
-                            ch.pipeline()
-                                    .addLast("tls", ssl)
-                                    .addLast("frames", new FrameCodec.Decoder(Protocol.DEFAULT_MAX_FRAME_BYTES, EnumSet.of(FrameType.STREAM)))
-                                    .addLast("encoder", new FrameCodec.Encoder())
-                                    .addLast("handler", handler);
-                        }
-                    });
-            return b.connect(host, port);
+            return new ClientPipeline(new HostPort(host, port), bridge.outer.context())
+                    .connectTimeout(bridge.config.beacon.connectTimeout)
+                    .handshakeTimeout(bridge.config.beacon.connectTimeout)
+                    .rawAfter(FrameType.STREAM)
+                    .onChannel(bridge.channels::add)
+                    .connect(bridge.group, handler);
         }
 
         @Override
@@ -108,9 +107,7 @@ final class NodeLink {
     NodeLink(Bridge bridge, String address) {
         this.bridge = bridge;
         this.address = address;
-        int i = address.lastIndexOf(':');
-        this.host = address.substring(0, i);
-        this.port = Integer.parseInt(address.substring(i + 1));
+        this.to = HostPort.parse(address);
         this.backoff = new Backoff(bridge.config.beacon.reconnectMin, bridge.config.beacon.reconnectMax);
     }
 
@@ -151,15 +148,10 @@ final class NodeLink {
         return node;
     }
 
-    /** The {@code nodes: [{id, relay}]} of a REGISTERED or MEMBERS frame. */
-    private static java.util.Map<String, String> nodesOf(Frame f) {
-        java.util.Map<String, String> out = new java.util.LinkedHashMap<>();
-        com.fasterxml.jackson.databind.JsonNode arr = f.body().get("nodes");
-        if (arr != null && arr.isArray()) {
-            for (com.fasterxml.jackson.databind.JsonNode n : arr) {
-                if (n.hasNonNull("id") && n.hasNonNull("relay")) out.put(n.get("id").asText(), n.get("relay").asText());
-            }
-        }
+    /** The {@code nodes} of a REGISTERED or MEMBERS frame, id to relay address. */
+    private static Map<String, String> byId(List<Members.Node> nodes) {
+        Map<String, String> out = new LinkedHashMap<>();
+        for (Members.Node n : nodes) out.put(n.id(), n.relay());
         return out;
     }
 
@@ -188,54 +180,47 @@ final class NodeLink {
         bridge.net.schedule(this::dialControl, delay);
     }
 
-    private ChannelFuture connect(ChannelInboundHandlerAdapter handler) {
-        return bridge.net.connect(host, port, handler);
+    private ChannelFuture connect(FrameHandler handler) {
+        return bridge.net.connect(to.host(), to.port(), handler);
     }
 
-    /** Checks that the server is a beacon node; returns its node id. */
-    private static String nodeOf(ChannelHandlerContext ctx) throws javax.net.ssl.SSLPeerUnverifiedException {
-        X509Certificate cert = (X509Certificate) ctx.pipeline().get(SslHandler.class).engine().getSession().getPeerCertificates()[0];
-        Identity id = Identity.of(cert).filter(i -> i.role() == Role.NODE)
-                .orElseThrow(() -> new javax.net.ssl.SSLPeerUnverifiedException("the server is not a beacon node"));
-        return id.name();
-    }
-
-    final class ControlHandler extends ChannelInboundHandlerAdapter {
+    final class ControlHandler extends FrameHandler {
         private long seq;
 
         @Override
+        protected void handshakeFailed(ChannelHandlerContext ctx, Throwable cause) {
+            Bridge.LOG.warn("beacon TLS handshake failed address={} reason=\"{}\"", address, cause.getMessage());
+            ctx.close();
+        }
+
+        @Override
+        protected void handshaken(ChannelHandlerContext ctx) throws SSLPeerUnverifiedException {
+            node = NodePeer.check(ctx.channel(), null).name();
+            control = ctx.channel();
+            ctx.writeAndFlush(new Register(Offer.supported(), "bridge/" + Protocol.VERSION, bridge.config.beacon.poolSize).toFrame());
+        }
+
+        @Override
         public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
-            if (evt instanceof SslHandshakeCompletionEvent e) {
-                if (!e.isSuccess()) {
-                    Bridge.LOG.warn("beacon TLS handshake failed address={} reason=\"{}\"", address, e.cause().getMessage());
-                    ctx.close();
-                    return;
-                }
-                node = nodeOf(ctx);
-                control = ctx.channel();
-                int pool = bridge.config.beacon.poolSize;
-                ctx.writeAndFlush(Frame.of(FrameType.REGISTER).put("versions", Protocol.SUPPORTED_VERSIONS)
-                        .put("agent", "bridge/" + Protocol.VERSION).put("pool", pool));
-            } else if (evt instanceof IdleStateEvent ie) {
+            if (evt instanceof IdleStateEvent ie) {
                 if (ie.state() == io.netty.handler.timeout.IdleState.WRITER_IDLE) {
-                    ctx.writeAndFlush(Frame.of(FrameType.PING).put("seq", ++seq));
+                    ctx.writeAndFlush(new Ping(++seq).toFrame());
                 } else {
                     Bridge.LOG.warn("beacon silent for 3 heartbeats, reconnecting address={} node={}", address, node);
                     ctx.close();
                 }
+            } else {
+                super.userEventTriggered(ctx, evt);
             }
         }
 
         @Override
-        public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            if (!(msg instanceof Frame f)) {
-                ReferenceCountUtil.release(msg);
-                return;
-            }
+        protected void frameRead(ChannelHandlerContext ctx, Frame f) {
             switch (f.type()) {
                 case REGISTERED -> {
-                    node = f.text("node") != null ? f.text("node") : node;
-                    bridge.learn(nodesOf(f));
+                    Registered reg = Registered.from(f);
+                    node = reg.node();
+                    bridge.learn(byId(reg.nodes()));
                     if (!bridge.claim(NodeLink.this, node)) {
                         // Another link already holds this node (a load-balanced address landed on it again).
                         surplus = true;
@@ -245,32 +230,33 @@ final class NodeLink {
                     }
                     registered = true;
                     backoff.reset();
-                    int pool = bridge.config.beacon.poolSize > 0 ? bridge.config.beacon.poolSize : (int) f.number("pool", 4);
+                    int pool = bridge.config.beacon.poolSize > 0 ? bridge.config.beacon.poolSize : reg.pool();
                     poolTarget = Math.max(1, Math.min(pool, 64));
-                    long hb = Math.min(bridge.config.beacon.heartbeatInterval.toMillis(), f.number("heartbeat_ms", Long.MAX_VALUE));
+                    long hb = Math.min(bridge.config.beacon.heartbeatInterval.toMillis(), reg.heartbeatMs());
                     ctx.pipeline().addBefore("handler", "heartbeat", new IdleStateHandler(hb * 3, hb, 0, TimeUnit.MILLISECONDS));
                     Bridge.LOG.info("registered with beacon address={} node={} version={} pool={}", address, node,
-                            f.number("version", 0), poolTarget);
+                            reg.version(), poolTarget);
                     for (int i = 0; i < poolTarget; i++) openData();
                 }
-                case MEMBERS -> bridge.learn(nodesOf(f));
+                case MEMBERS -> bridge.learn(byId(Members.from(f).nodes()));
                 case WANT -> {
                     // Wrappers are waiting; open more, but never hold more than the beacon's idle cap.
-                    long n = Math.min(f.number("count", 1), MAX_DATA_CONNECTIONS - idle.size() - opening.get());
+                    long n = Math.min(Want.from(f).count(), MAX_DATA_CONNECTIONS - idle.size() - opening.get());
                     for (int i = 0; i < n; i++) openData();
                 }
                 case DRAIN -> {
-                    long in = f.number("reconnect_in_ms", 0);
+                    long in = Drain.from(f).reconnectInMs();
                     Bridge.LOG.info("beacon node draining address={} node={} reconnect_in_ms={}", address, node, in);
                     drainHintMs = in;
                     ctx.close(); // channelInactive releases the node and schedules the reconnect
                 }
-                case PING -> ctx.writeAndFlush(Frame.of(FrameType.PONG).put("seq", f.number("seq", 0)));
+                case PING -> ctx.writeAndFlush(Ping.from(f).answer().toFrame());
                 case PONG -> { }
                 case ERROR -> {
-                    ProtocolException e = f.toException();
+                    Refusal refusal = Refusal.from(f);
+                    ProtocolException e = refusal.toException();
                     Bridge.LOG.warn("beacon refused registration address={} code={} reason=\"{}\"", address, e.wireCode,
-                            f.text("message"));
+                            refusal.message());
                     // Honour the beacon's hint; a refusal that cannot heal by itself is retried slowly, not hammered.
                     drainHintMs = e.retryable() ? e.retryAfterMs : bridge.config.beacon.reconnectMax.toMillis();
                     ctx.close();
@@ -326,44 +312,35 @@ final class NodeLink {
         });
     }
 
-    final class DataHandler extends ChannelInboundHandlerAdapter {
+    final class DataHandler extends FrameHandler {
         private boolean streaming;
         private boolean counted;
 
         @Override
-        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
-            if (evt instanceof SslHandshakeCompletionEvent e) {
-                if (!e.isSuccess()) {
-                    ctx.close();
-                    return;
-                }
-                String reached = nodeOf(ctx);
-                if (!reached.equals(node)) {
-                    Bridge.LOG.debug("data connection reached node={} instead of node={}, retrying", reached, node);
-                    ctx.close(); // channelInactive replaces it
-                    return;
-                }
-                ctx.writeAndFlush(Frame.of(FrameType.ATTACH).put("versions", Protocol.SUPPORTED_VERSIONS));
-                idle.add(ctx.channel());
-                counted = true;
-                opening.decrementAndGet();
+        protected void handshaken(ChannelHandlerContext ctx) {
+            try {
+                NodePeer.check(ctx.channel(), node);
+            } catch (SSLPeerUnverifiedException e) {
+                Bridge.LOG.debug("data connection: {}, retrying", e.getMessage());
+                ctx.close(); // channelInactive replaces it
+                return;
             }
+            ctx.writeAndFlush(new Attach(Offer.supported(), null).toFrame());
+            idle.add(ctx.channel());
+            counted = true;
+            opening.decrementAndGet();
         }
 
         @Override
-        public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            if (!(msg instanceof Frame f)) {
-                ReferenceCountUtil.release(msg);
-                return;
-            }
+        protected void frameRead(ChannelHandlerContext ctx, Frame f) {
             switch (f.type()) {
                 case PING -> { }
-                case STREAM -> startStream(ctx, f);
+                case STREAM -> startStream(ctx, Stream.from(f));
                 case ERROR -> {
-                    ProtocolException e = f.toException();
-                    if (e.code != ErrorCode.DRAINING) {
+                    Refusal refusal = Refusal.from(f);
+                    if (refusal.toException().code != ErrorCode.DRAINING) {
                         Bridge.LOG.info("beacon refused data connection address={} code={} reason=\"{}\"", address,
-                                e.wireCode, f.text("message"));
+                                refusal.code(), refusal.message());
                     }
                     ctx.close();
                 }
@@ -371,17 +348,17 @@ final class NodeLink {
             }
         }
 
-        private void startStream(ChannelHandlerContext ctx, Frame f) {
+        private void startStream(ChannelHandlerContext ctx, Stream f) {
             streaming = true;
             Channel ch = ctx.channel();
             idle.remove(ch);
             openData(); // keep the pool warm
-            String wrapper = f.text("wrapper");
+            String wrapper = f.wrapper();
             SslHandler innerTls = bridge.inner.context().newHandler(ch.alloc());
             innerTls.setHandshakeTimeoutMillis(10_000);
             ch.pipeline().addAfter("frames", "inner-tls", innerTls);
             // the STREAM frame's fields come from the beacon, relaying a wrapper's or another node's: escaped once, for every log line
-            ch.pipeline().addAfter("inner-tls", "stream", new StreamStart(Untrusted.escape(f.text("stream")), Untrusted.escape(wrapper)));
+            ch.pipeline().addAfter("inner-tls", "stream", new StreamStart(Untrusted.escape(f.stream()), Untrusted.escape(wrapper)));
             ch.pipeline().remove("encoder");
             ch.pipeline().remove(this);
             ch.config().setAutoRead(true);
@@ -432,7 +409,7 @@ final class NodeLink {
             }
             ctx.channel().config().setAutoRead(false);
             Channel in = ctx.channel();
-            String[] up = bridge.upstreamAddress().split(":(?=[0-9]+$)");
+            HostPort up = HostPort.parse(bridge.upstreamAddress());
             Bootstrap b = Transport.configure(new Bootstrap())
                     .group(in.eventLoop())
                     .channel(Transport.socketChannel())
@@ -444,7 +421,7 @@ final class NodeLink {
                             bridge.channels.add(ch);
                         }
                     });
-            b.connect(up[0], Integer.parseInt(up[1])).addListener((ChannelFuture cf) -> {
+            b.connect(up.host(), up.port()).addListener((ChannelFuture cf) -> {
                 if (!cf.isSuccess()) {
                     bridge.streamsUpstreamFailed.increment();
                     Bridge.LOG.warn("upstream unreachable stream={} upstream={} reason=\"{}\"", streamId,

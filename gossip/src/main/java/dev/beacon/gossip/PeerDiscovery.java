@@ -1,5 +1,6 @@
 package dev.beacon.gossip;
 
+import dev.beacon.config.HostPort;
 import io.atomix.cluster.BootstrapService;
 import io.atomix.cluster.Node;
 import io.atomix.cluster.discovery.NodeDiscoveryConfig;
@@ -76,10 +77,8 @@ final class PeerDiscovery extends AbstractListenerManager<NodeDiscoveryEvent, No
     }
 
     static Address parse(String hostPort) {
-        int i = hostPort.lastIndexOf(':');
-        String host = hostPort.substring(0, i);
-        if (host.startsWith("[") && host.endsWith("]")) host = host.substring(1, host.length() - 1);
-        return new Address(host, Integer.parseInt(hostPort.substring(i + 1)));
+        HostPort h = HostPort.parse(hostPort);
+        return new Address(h.host(), h.port());
     }
 
     @Override

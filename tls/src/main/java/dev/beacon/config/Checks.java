@@ -26,15 +26,8 @@ public final class Checks {
         if (v < min) throw new ConfigException(key, "must be at least " + min + ", got " + v);
     }
 
-    /** host:port with a port 1-65535. */
+    /** host:port with a port 1-65535 ({@link HostPort}). */
     public static void hostPort(String key, String v) {
-        int i = v == null ? -1 : v.lastIndexOf(':');
-        if (i <= 0) throw new ConfigException(key, "must be host:port, got '" + v + "'");
-        try {
-            int p = Integer.parseInt(v.substring(i + 1));
-            if (p < 1 || p > 65535) throw new NumberFormatException();
-        } catch (NumberFormatException e) {
-            throw new ConfigException(key, "bad port in '" + v + "'");
-        }
+        HostPort.parse(key, v);
     }
 }

@@ -1,22 +1,24 @@
 package dev.beacon.bench;
 
+import dev.beacon.config.HostPort;
+import dev.beacon.protocol.Attach;
+import dev.beacon.protocol.ClientPipeline;
 import dev.beacon.protocol.Frame;
-import dev.beacon.protocol.FrameCodec;
+import dev.beacon.protocol.FrameHandler;
 import dev.beacon.protocol.FrameType;
-import dev.beacon.splice.Transport;
-import io.netty.bootstrap.Bootstrap;
+import dev.beacon.protocol.NodePeer;
+import dev.beacon.protocol.Offer;
+import dev.beacon.protocol.Ping;
+import dev.beacon.protocol.Register;
+import dev.beacon.protocol.Want;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
 import io.netty.handler.ssl.SslContext;
-import io.netty.handler.ssl.SslHandshakeCompletionEvent;
-import io.netty.util.ReferenceCountUtil;
-import java.util.EnumSet;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLPeerUnverifiedException;
 
 /**
  * The bridge role of the beacon set-up, as small as the protocol allows: a control connection (REGISTER, PING,
@@ -27,16 +29,14 @@ import java.util.concurrent.TimeUnit;
 final class BridgeRole {
     private final EventLoopGroup group;
     private final SslContext tls;
-    private final String host;
-    private final int port;
+    private final HostPort beacon;
     private final int pool;
     final CountDownLatch registered = new CountDownLatch(1);
 
-    BridgeRole(EventLoopGroup group, SslContext tls, String host, int port, int pool) {
+    BridgeRole(EventLoopGroup group, SslContext tls, HostPort beacon, int pool) {
         this.group = group;
         this.tls = tls;
-        this.host = host;
-        this.port = port;
+        this.beacon = beacon;
         this.pool = pool;
     }
 
@@ -44,66 +44,51 @@ final class BridgeRole {
         connect(new Control());
     }
 
-    private void connect(ChannelInboundHandlerAdapter handler) {
-        Transport.configure(new Bootstrap()).group(group).channel(Transport.socketChannel())
-                .handler(new ChannelInitializer<Channel>() {
-                    @Override
-                    protected void initChannel(Channel ch) {
-                        boolean data = handler instanceof Data;
-                        ch.pipeline().addLast("tls", tls.newHandler(ch.alloc(), host, port))
-                                .addLast("frames", new FrameCodec.Decoder(16384, data ? EnumSet.of(FrameType.STREAM) : EnumSet.noneOf(FrameType.class)))
-                                .addLast("encoder", new FrameCodec.Encoder())
-                                .addLast("role", handler);
-                    }
-                })
-                .connect(host, port).addListener(f -> {
-                    if (!f.isSuccess()) System.err.println("bench bridge: cannot reach " + host + ":" + port + ": " + f.cause());
-                });
+    private void connect(FrameHandler handler) {
+        ClientPipeline pipeline = new ClientPipeline(beacon, tls);
+        if (handler instanceof Data) pipeline.rawAfter(FrameType.STREAM);
+        pipeline.connect(group, handler).addListener(f -> {
+            if (!f.isSuccess()) System.err.println("bench bridge: cannot reach " + beacon + ": " + f.cause());
+        });
     }
 
     private void openData(int n) {
         for (int i = 0; i < n; i++) connect(new Data());
     }
 
-    private static Frame hello(FrameType t) {
-        return Frame.of(t).put("versions", List.of(1)).put("agent", "beacon-bench");
-    }
+    /** What the bench says it is, in REGISTER and ATTACH. */
+    private static final String AGENT = "beacon-bench";
 
-    private final class Control extends ChannelInboundHandlerAdapter {
+    private final class Control extends FrameHandler {
         @Override
-        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-            if (evt instanceof SslHandshakeCompletionEvent e) {
-                if (!e.isSuccess()) {
-                    System.err.println("bench bridge: control handshake with " + host + ":" + port + " failed: " + e.cause());
-                    return;
-                }
-                ctx.writeAndFlush(hello(FrameType.REGISTER).put("pool", pool));
-                ctx.executor().scheduleAtFixedRate(() -> ctx.writeAndFlush(Frame.of(FrameType.PING)), 5, 5, TimeUnit.SECONDS);
-            }
-            ctx.fireUserEventTriggered(evt);
+        protected void handshakeFailed(ChannelHandlerContext ctx, Throwable cause) {
+            System.err.println("bench bridge: control handshake with " + beacon + " failed: " + cause);
         }
 
         @Override
-        public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            if (!(msg instanceof Frame f)) {
-                ReferenceCountUtil.release(msg);
-                return;
-            }
+        protected void handshaken(ChannelHandlerContext ctx) throws SSLPeerUnverifiedException {
+            NodePeer.check(ctx.channel(), null);
+            ctx.writeAndFlush(new Register(Offer.of(List.of(1)), AGENT, pool).toFrame());
+            ctx.executor().scheduleAtFixedRate(() -> ctx.writeAndFlush(Ping.EMPTY.toFrame()), 5, 5, TimeUnit.SECONDS);
+        }
+
+        @Override
+        protected void frameRead(ChannelHandlerContext ctx, Frame f) {
             switch (f.type()) {
                 case REGISTERED -> {
                     openData(pool);
                     registered.countDown();
                 }
-                case WANT -> openData((int) Math.max(1, Math.min(64, f.number("count", 1))));
-                case PING -> ctx.writeAndFlush(Frame.of(FrameType.PONG).put("seq", f.number("seq", 0)));
-                case ERROR -> System.err.println("bench bridge: beacon " + host + ":" + port + " refused: " + f);
+                case WANT -> openData((int) Math.max(1, Math.min(64, Want.from(f).count())));
+                case PING -> ctx.writeAndFlush(Ping.from(f).answer().toFrame());
+                case ERROR -> System.err.println("bench bridge: beacon " + beacon + " refused: " + f);
                 default -> { }
             }
         }
 
         @Override
         public void channelInactive(ChannelHandlerContext ctx) {
-            System.err.println("bench bridge: control connection to " + host + ":" + port + " closed");
+            System.err.println("bench bridge: control connection to " + beacon + " closed");
         }
 
         @Override
@@ -113,19 +98,15 @@ final class BridgeRole {
         }
     }
 
-    private final class Data extends ChannelInboundHandlerAdapter {
+    private final class Data extends FrameHandler {
         @Override
-        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-            if (evt instanceof SslHandshakeCompletionEvent e && e.isSuccess()) ctx.writeAndFlush(hello(FrameType.ATTACH));
-            ctx.fireUserEventTriggered(evt);
+        protected void handshaken(ChannelHandlerContext ctx) throws SSLPeerUnverifiedException {
+            NodePeer.check(ctx.channel(), null);
+            ctx.writeAndFlush(new Attach(Offer.of(List.of(1)), AGENT).toFrame());
         }
 
         @Override
-        public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            if (!(msg instanceof Frame f)) {
-                ReferenceCountUtil.release(msg);
-                return;
-            }
+        protected void frameRead(ChannelHandlerContext ctx, Frame f) {
             if (f.type() != FrameType.STREAM) return; // PINGs on an idle data connection need no answer
             Channel ch = ctx.channel();
             ch.pipeline().remove("encoder");

@@ -1,6 +1,9 @@
 package dev.beacon.bench;
 
+import dev.beacon.protocol.Connect;
+import dev.beacon.protocol.FrameCodec;
 import dev.beacon.protocol.FrameType;
+import dev.beacon.protocol.Offer;
 import dev.beacon.splice.Transport;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
@@ -18,6 +21,7 @@ import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 
 /**
  * The load generator's one way to open a stream, the same for every set-up: TCP, TLS 1.3 with the client
@@ -25,8 +29,7 @@ import java.nio.charset.StandardCharsets;
  * exchange of a wrapper. The returned channel is ready for the bench protocol, with auto-read on.
  */
 final class Dialer {
-    static final byte[] CONNECT = dev.beacon.protocol.FrameCodec.rawFrame(FrameType.CONNECT.code,
-            ("{\"versions\":[1],\"bridge\":\"" + BenchPki.BRIDGE + "\"}").getBytes(StandardCharsets.UTF_8));
+    static final byte[] CONNECT = FrameCodec.encode(new Connect(Offer.of(List.of(1)), BenchPki.BRIDGE, null).toFrame());
 
     private final EventLoopGroup group;
     private final SslContext tls;

@@ -1,5 +1,6 @@
 package dev.beacon.bench;
 
+import dev.beacon.config.HostPort;
 import dev.beacon.splice.Transport;
 import dev.beacon.tls.TlsContexts;
 import dev.beacon.tls.TlsFiles;
@@ -60,9 +61,7 @@ final class ServerCommand implements Callable<Integer> {
             if (bridgeTlsDir == null) throw new IllegalArgumentException("--beacon needs --bridge-tls");
             SslContext bridgeTls = TlsContexts.client(TlsMaterial.load(files(bridgeTlsDir)), true);
             for (String b : beacons) {
-                int i = b.lastIndexOf(':');
-                if (i < 0) throw new IllegalArgumentException("--beacon wants host:port, got " + b);
-                BridgeRole role = new BridgeRole(group, bridgeTls, b.substring(0, i), Integer.parseInt(b.substring(i + 1)), pool);
+                BridgeRole role = new BridgeRole(group, bridgeTls, beacon(b), pool);
                 role.start();
                 if (!role.registered.await(30, TimeUnit.SECONDS)) throw new IllegalStateException("not registered on " + b + " within 30 s");
             }
@@ -77,5 +76,13 @@ final class ServerCommand implements Callable<Integer> {
     static TlsFiles files(Path dir) {
         if (!Files.isDirectory(dir)) throw new IllegalArgumentException("no such directory: " + dir);
         return new TlsFiles(dir.resolve("tls.crt"), dir.resolve("tls.key"), dir.resolve("ca.crt"));
+    }
+
+    private static HostPort beacon(String b) {
+        try {
+            return HostPort.parse(b);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--beacon " + e.getMessage(), e);
+        }
     }
 }

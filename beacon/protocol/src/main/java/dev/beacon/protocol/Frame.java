@@ -33,6 +33,7 @@ public record Frame(FrameType type, ObjectNode body) {
         return this;
     }
 
+    /** The string at {@code key}, or null when it is absent or not a JSON string (another type counts as absent). */
     public String text(String key) {
         JsonNode n = body.get(key);
         return n == null || !n.isTextual() ? null : n.asText();
@@ -43,28 +44,52 @@ public record Frame(FrameType type, ObjectNode body) {
         return n == null || !n.canConvertToLong() ? dflt : n.asLong();
     }
 
+    /** The number at {@code key}, or null when it is absent or not a number. */
+    public Long number(String key) {
+        JsonNode n = body.get(key);
+        return n == null || !n.canConvertToLong() ? null : n.asLong();
+    }
+
+    /** The integers of the array at {@code key} (other elements skipped), or null when it is absent or not an array. */
+    public List<Integer> ints(String key) {
+        JsonNode n = body.get(key);
+        if (n == null || !n.isArray()) return null;
+        List<Integer> out = new java.util.ArrayList<>();
+        for (JsonNode v : n) {
+            if (v.canConvertToInt()) out.add(v.asInt());
+        }
+        return List.copyOf(out);
+    }
+
+    /** A field the frame cannot do without: missing or of another type is a protocol error naming it. */
+    public String requireText(String key) {
+        String v = text(key);
+        if (v == null) throw missing(key, "a string");
+        return v;
+    }
+
+    public long requireNumber(String key) {
+        Long v = number(key);
+        if (v == null) throw missing(key, "a number");
+        return v;
+    }
+
+    public ProtocolException missing(String key, String what) {
+        return new ProtocolException(ErrorCode.PROTOCOL_ERROR, type + " field \"" + key + "\" is missing or not " + what);
+    }
+
+    /** The ERROR frame for a refusal (see {@link Refusal}). */
     public static Frame error(ErrorCode code, String message) {
-        return of(FrameType.ERROR).put("code", code.wire()).put("message", message);
+        return new Refusal(code.wire(), message, 0, null).toFrame();
     }
 
     public static Frame error(ProtocolException e) {
-        Frame f = of(FrameType.ERROR).put("code", e.wireCode).put("message", messageOf(e));
-        if (e.retryAfterMs > 0) f.put("retry_after_ms", e.retryAfterMs);
-        if (e.code == ErrorCode.UNSUPPORTED_VERSION) f.put("supported", Protocol.SUPPORTED_VERSIONS);
-        return f;
+        return Refusal.of(e).toFrame();
     }
 
     /** The exception an ERROR frame stands for, on the client side. */
     public ProtocolException toException() {
-        String wire = text("code");
-        return new ProtocolException(ErrorCode.fromWire(wire), wire == null ? "unknown" : wire,
-                text("message") == null ? "" : text("message"), number("retry_after_ms", 0));
-    }
-
-    private static String messageOf(ProtocolException e) {
-        String m = e.getMessage();
-        String prefix = e.wireCode + ": ";
-        return m.startsWith(prefix) ? m.substring(prefix.length()) : m;
+        return Refusal.from(this).toException();
     }
 
     @Override

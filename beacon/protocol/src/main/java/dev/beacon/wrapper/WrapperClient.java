@@ -1,12 +1,18 @@
 package dev.beacon.wrapper;
 
+import dev.beacon.config.HostPort;
 import dev.beacon.protocol.Backoff;
+import dev.beacon.protocol.Connect;
+import dev.beacon.protocol.Connected;
 import dev.beacon.protocol.ErrorCode;
 import dev.beacon.protocol.Frame;
 import dev.beacon.protocol.FrameCodec;
 import dev.beacon.protocol.FrameType;
+import dev.beacon.protocol.NodePeer;
+import dev.beacon.protocol.Offer;
 import dev.beacon.protocol.Protocol;
 import dev.beacon.protocol.ProtocolException;
+import dev.beacon.protocol.Refusal;
 import dev.beacon.tls.Identity;
 import dev.beacon.tls.JdkTls;
 import dev.beacon.tls.Role;
@@ -88,13 +94,13 @@ public final class WrapperClient {
     public WrapperStream openOnce(String beacon, String bridgeId) throws IOException {
         SSLSocket outer = connectOuter(beacon);
         try {
-            FrameCodec.write(outer.getOutputStream(), Frame.of(FrameType.CONNECT)
-                    .put("versions", options.versions).put("bridge", bridgeId));
-            Frame reply = FrameCodec.read(outer.getInputStream(), Protocol.DEFAULT_MAX_FRAME_BYTES);
-            if (reply.type() == FrameType.ERROR) throw reply.toException();
-            if (reply.type() != FrameType.CONNECTED) {
-                throw new ProtocolException(ErrorCode.PROTOCOL_ERROR, "expected CONNECTED, got " + reply.type());
+            FrameCodec.write(outer.getOutputStream(), new Connect(Offer.of(options.versions), bridgeId, null).toFrame());
+            Frame frame = FrameCodec.read(outer.getInputStream(), Protocol.DEFAULT_MAX_FRAME_BYTES);
+            if (frame.type() == FrameType.ERROR) throw Refusal.from(frame).toException();
+            if (frame.type() != FrameType.CONNECTED) {
+                throw new ProtocolException(ErrorCode.PROTOCOL_ERROR, "expected CONNECTED, got " + frame.type());
             }
+            Connected reply = Connected.from(frame);
             if (innerCtx == null) throw new IllegalStateException("no inner TLS material configured");
             SSLSocket inner = (SSLSocket) innerCtx.getSocketFactory().createSocket(outer, bridgeId, outer.getPort(), true);
             inner.setUseClientMode(true);
@@ -109,7 +115,7 @@ public final class WrapperClient {
                 inner.close();
                 throw new IOException("inner TLS peer is " + peer + ", not bridge '" + bridgeId + "'");
             }
-            return new WrapperStream(outer, inner, reply.text("node"), reply.text("stream"));
+            return new WrapperStream(outer, inner, reply.node(), reply.stream());
         } catch (IOException | RuntimeException e) {
             outer.close();
             throw e;
@@ -136,10 +142,10 @@ public final class WrapperClient {
         s.setSSLParameters(p);
         try {
             s.startHandshake();
-            Identity peer = Identity.of((X509Certificate) s.getSession().getPeerCertificates()[0]).orElse(null);
-            if (peer == null || peer.role() != Role.NODE) {
-                throw new IOException("the server at " + beacon + " is not a beacon node (identity " + peer + ")");
-            }
+            NodePeer.check(s.getSession(), null);
+        } catch (javax.net.ssl.SSLPeerUnverifiedException e) {
+            s.close();
+            throw new IOException(beacon + ": " + e.getMessage(), e);
         } catch (IOException e) {
             s.close();
             throw e;
@@ -152,12 +158,11 @@ public final class WrapperClient {
     }
 
     static InetSocketAddress parse(String hostPort) {
-        int i = hostPort.lastIndexOf(':');
-        if (i <= 0) throw new IllegalArgumentException("beacon address must be host:port, got '" + hostPort + "'");
         try {
-            return new InetSocketAddress(hostPort.substring(0, i), Integer.parseInt(hostPort.substring(i + 1)));
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("beacon address must be host:port, got '" + hostPort + "'");
+            HostPort h = HostPort.parse(hostPort);
+            return new InetSocketAddress(h.host(), h.port());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("beacon address " + e.getMessage(), e);
         }
     }
 
