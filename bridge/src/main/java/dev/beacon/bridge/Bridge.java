@@ -1,18 +1,14 @@
 package dev.beacon.bridge;
 
 import dev.beacon.admin.AdminServer;
+import dev.beacon.runtime.Metrics;
 import dev.beacon.splice.Transport;
 import dev.beacon.tls.Identity;
 import dev.beacon.tls.ReloadingTls;
 import dev.beacon.tls.TlsContexts;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
-import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
-import io.micrometer.core.instrument.binder.netty4.NettyAllocatorMetrics;
-import io.micrometer.core.instrument.binder.system.UptimeMetrics;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.EventLoopGroup;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -34,7 +30,7 @@ public final class Bridge implements AutoCloseable {
     final ReloadingTls outer;
     final ReloadingTls inner;
     final EventLoopGroup group;
-    final PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    final PrometheusMeterRegistry meters = Metrics.registry();
     final Counter streamsSpliced;
     final Counter streamsUpstreamFailed;
     final Counter streamsRefused;
@@ -49,9 +45,6 @@ public final class Bridge implements AutoCloseable {
 
     public Bridge(BridgeConfig config) {
         this.config = config;
-        new UptimeMetrics().bindTo(meters);
-        new JvmMemoryMetrics().bindTo(meters);
-        new NettyAllocatorMetrics(PooledByteBufAllocator.DEFAULT).bindTo(meters);
         this.outer = new ReloadingTls("beacon", config.tls.files(), m -> TlsContexts.client(m, true), meters);
         this.inner = new ReloadingTls("inner", config.inner.files(), m -> TlsContexts.server(m, config::allows), meters);
         this.identity = outer.material().identity()
