@@ -7,12 +7,10 @@ import dev.beacon.tls.ReloadingTls;
 import dev.beacon.tls.TlsContexts;
 import io.micrometer.core.instrument.binder.netty4.NettyAllocatorMetrics;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import io.netty.buffer.ByteBuf;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -120,11 +118,6 @@ public final class BeaconNode implements AutoCloseable {
     /** Reloads certificates now instead of at the next poll. */
     public boolean reloadTlsNow() {
         return tls.checkNow();
-    }
-
-    /** Test hook: sees the bytes relayed from wrappers to bridges. */
-    public void tap(Consumer<ByteBuf> sink) {
-        relay.tap = sink;
     }
 
     /**

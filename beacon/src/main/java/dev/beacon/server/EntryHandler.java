@@ -291,7 +291,6 @@ final class EntryHandler extends ChannelInboundHandlerAdapter {
             inbound.writeAndFlush(Frame.of(FrameType.CONNECTED).put("version", r.version()).put("stream", streamId)
                     .put("node", relay.nodeId));
             inbound.pipeline().remove("encoder");
-            if (relay.tap != null && !viaLink) inbound.pipeline().addLast("tap", new Tap(relay.tap));
             inbound.pipeline().remove(this);
             splice.install(inbound, splice.handlerForA());
             // Bytes sent right behind CONNECT/FORWARD are in the decoder: removing it hands them to the splice.
