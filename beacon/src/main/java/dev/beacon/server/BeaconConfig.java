@@ -18,15 +18,15 @@ import java.time.Duration;
 public class BeaconConfig implements Validated {
 
     public Node node = new Node();
-    @JsonPropertyDescription("Relay port, for wrappers, bridges and other nodes")
+    @JsonPropertyDescription("Relay port (wrappers, bridges, other nodes)")
     public Listen relay = new Listen("0.0.0.0", 8443);
     /**
      * Health, readiness, metrics, and /bridges and /cluster, which list every tenant's bridges: loopback unless an
      * operator opens it (Kubernetes probes need the pod address; the chart sets 0.0.0.0 behind a NetworkPolicy).
      */
-    @JsonPropertyDescription("Admin port (/healthz, /readyz, /metrics, /bridges, /cluster; loopback unless opened: it lists every tenant's bridges)")
+    @JsonPropertyDescription("Admin port (health, metrics, /bridges, /cluster; loopback unless opened)")
     public Listen admin = new Listen("127.0.0.1", 9090);
-    @JsonPropertyDescription("Node certificate (spiffe://<domain>/node/<id>), for the relay port, node-to-node links and the cluster port")
+    @JsonPropertyDescription("Node certificate (relay port, links, cluster port)")
     public TlsSection tls = new TlsSection();
     public Limits limits = new Limits();
     public Bridges bridges = new Bridges();

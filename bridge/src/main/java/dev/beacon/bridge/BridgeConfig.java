@@ -14,9 +14,9 @@ import java.util.List;
 public class BridgeConfig implements Validated {
 
     public Beacon beacon = new Beacon();
-    @JsonPropertyDescription("Outer mTLS to the beacon (a bridge certificate from the beacon operator's CA)")
+    @JsonPropertyDescription("Outer mTLS to the beacon (bridge certificate, beacon operator's CA)")
     public TlsSection tls = new TlsSection();
-    @JsonPropertyDescription("Inner TLS server (a certificate from the company CA; wrappers must present one from the same CA)")
+    @JsonPropertyDescription("Inner TLS server (company CA, which wrappers' inner certificates chain to)")
     public TlsSection inner = new TlsSection();
     @JsonPropertyDescription("Wrapper identities allowed through: exact spiffe:// URIs, or prefixes of whole path segments ending in '/*'"
             + " (e.g. spiffe://company.example/tenant/acme/wrapper/*)")
