@@ -18,12 +18,15 @@ import java.time.Duration;
 public class BeaconConfig implements Validated {
 
     public Node node = new Node();
+    @JsonPropertyDescription("Relay port (wrappers, bridges, other nodes)")
     public Listen relay = new Listen("0.0.0.0", 8443);
     /**
      * Health, readiness, metrics, and /bridges and /cluster, which list every tenant's bridges: loopback unless an
      * operator opens it (Kubernetes probes need the pod address; the chart sets 0.0.0.0 behind a NetworkPolicy).
      */
+    @JsonPropertyDescription("Admin port (health, metrics, /bridges, /cluster; loopback unless opened)")
     public Listen admin = new Listen("127.0.0.1", 9090);
+    @JsonPropertyDescription("Node certificate (relay port, links, cluster port)")
     public TlsSection tls = new TlsSection();
     public Limits limits = new Limits();
     public Bridges bridges = new Bridges();
@@ -31,18 +34,21 @@ public class BeaconConfig implements Validated {
     public dev.beacon.gossip.ClusterConfig cluster = new dev.beacon.gossip.ClusterConfig();
 
     public static class Node {
-        /** This node's id; empty means the name in the node certificate's identity. */
+        @JsonPropertyDescription("This node's id; empty means the name in the node certificate's identity")
         public String id = "";
-        /** Accept only identities of this SPIFFE trust domain; empty accepts any the CA signed. */
+        @JsonPropertyDescription("Accept only identities of this SPIFFE trust domain; empty accepts any the CA signed")
         public String trustDomain = "";
-        /** host:port bridges and other nodes dial to reach this node's relay port; empty derives it from relay.host/port. */
+        @JsonPropertyDescription("host:port bridges and other nodes dial to reach this node's relay port; empty derives it from relay.host/port")
         public String advertiseRelay = "";
-        /** Relay event-loop threads; 0 means one per core. */
+        @JsonPropertyDescription("Relay event-loop threads; 0 means one per core")
         public int ioThreads = 0;
     }
 
+    /** A listening address; relay and admin each describe what listens there. */
     public static class Listen {
+        @JsonPropertyDescription("Address to listen on; 0.0.0.0 means every interface")
         public String host;
+        @JsonPropertyDescription("TCP port; 0 picks a free one")
         public int port;
 
         public Listen() {
@@ -55,19 +61,23 @@ public class BeaconConfig implements Validated {
     }
 
     public static class Limits {
-        /** TLS handshake plus first frame must complete within this. */
+        @JsonPropertyDescription("TLS handshake plus first frame must complete within this")
         public Duration handshakeTimeout = Duration.ofSeconds(10);
-        /** A spliced stream with no bytes either way for this long is closed. */
+        @JsonPropertyDescription("A spliced stream with no bytes either way for this long is closed")
         public Duration idleTimeout = Duration.ofMinutes(5);
-        /** How long a wrapper may wait for a free bridge data connection. */
+        @JsonPropertyDescription("How long a wrapper may wait for a free bridge data connection before it is refused as overloaded")
         public Duration streamSetupTimeout = Duration.ofSeconds(5);
+        @JsonPropertyDescription("Open plus waiting streams one wrapper identity may have; more are refused as overloaded")
         public int maxStreamsPerIdentity = 256;
-        /** New connections per second per source IP (token bucket; burst is twice this). */
+        /** Token bucket; the excess is closed before TLS, so a flood costs no handshakes. */
+        @JsonPropertyDescription("New connections per second per source IP (burst is twice this), closed before TLS when exceeded")
         public int connectionsPerSecondPerSource = 100;
-        /** New connections per second per wrapper identity (burst is twice this). Bridges are bounded by the idle-pool cap instead. */
+        /** Bridges are bounded by the idle-pool cap instead: a pool opens connections in bursts. */
+        @JsonPropertyDescription("New connections per second per wrapper identity (burst is twice this); more are refused as overloaded")
         public int connectionsPerSecondPerIdentity = 50;
+        @JsonPropertyDescription("Largest control frame payload accepted (256-16384 bytes); a larger one is refused as frame_too_large")
         public int maxFrameBytes = Protocol.DEFAULT_MAX_FRAME_BYTES;
-        /** Idle data connections kept per bridge; more are refused as overloaded. */
+        @JsonPropertyDescription("Idle data connections kept per bridge (at least bridges.poolSize); more are refused as overloaded")
         public int maxIdleDataConnectionsPerBridge = 64;
         /** ~2 replicas per bridge id, each one per node, plus one reconnecting or dialling through a load balancer, with room. */
         @JsonPropertyDescription("REGISTERed control connections one bridge identity may hold on this node; more are refused as overloaded")
@@ -79,16 +89,16 @@ public class BeaconConfig implements Validated {
     }
 
     public static class Bridges {
-        /** Idle data connections the beacon asks each bridge to keep open to this node. */
+        @JsonPropertyDescription("Idle data connections the beacon asks each bridge to keep open to this node")
         public int poolSize = 4;
-        /** Heartbeat on control connections (and pings on idle data connections). */
+        @JsonPropertyDescription("Heartbeat on bridge control connections (and pings on idle data connections)")
         public Duration heartbeatInterval = Duration.ofSeconds(15);
     }
 
     public static class Drain {
-        /** On SIGTERM, open streams get this long to finish. */
+        @JsonPropertyDescription("On SIGTERM, open streams get this long to finish")
         public Duration gracePeriod = Duration.ofSeconds(30);
-        /** Told to clients in DRAIN and draining errors: reconnect after this. */
+        @JsonPropertyDescription("Told to clients in DRAIN frames and draining errors: reconnect after this")
         public Duration reconnectHint = Duration.ofMillis(200);
     }
 

@@ -1,24 +1,16 @@
 package dev.beacon.server;
 
 import dev.beacon.admin.AdminServer;
+import dev.beacon.runtime.Metrics;
 import dev.beacon.splice.Transport;
 import dev.beacon.tls.ReloadingTls;
 import dev.beacon.tls.TlsContexts;
-import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
-import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
-import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.core.instrument.binder.netty4.NettyAllocatorMetrics;
-import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
-import io.micrometer.core.instrument.binder.system.UptimeMetrics;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.PooledByteBufAllocator;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,7 +19,7 @@ public final class BeaconNode implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger("beacon.node");
 
     private final BeaconConfig config;
-    private final PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final PrometheusMeterRegistry meters = Metrics.registry();
     private final ReloadingTls tls;
     private final Relay relay;
     private final String nodeId;
@@ -38,12 +30,6 @@ public final class BeaconNode implements AutoCloseable {
 
     public BeaconNode(BeaconConfig config) {
         this.config = config;
-        new UptimeMetrics().bindTo(meters);
-        new JvmMemoryMetrics().bindTo(meters);
-        new JvmGcMetrics().bindTo(meters);
-        new JvmThreadMetrics().bindTo(meters);
-        new ProcessorMetrics().bindTo(meters);
-        new NettyAllocatorMetrics(PooledByteBufAllocator.DEFAULT).bindTo(meters);
         this.tls = new ReloadingTls("relay", config.tls.files(), TlsContexts::server, meters);
         dev.beacon.tls.Identity self = tls.material().identity()
                 .filter(i -> i.role() == dev.beacon.tls.Role.NODE)
@@ -132,11 +118,6 @@ public final class BeaconNode implements AutoCloseable {
     /** Reloads certificates now instead of at the next poll. */
     public boolean reloadTlsNow() {
         return tls.checkNow();
-    }
-
-    /** Test hook: sees the bytes relayed from wrappers to bridges. */
-    public void tap(Consumer<ByteBuf> sink) {
-        relay.tap = sink;
     }
 
     /**

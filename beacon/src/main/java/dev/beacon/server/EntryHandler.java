@@ -297,7 +297,6 @@ final class EntryHandler extends FrameHandler {
         inbound.eventLoop().execute(() -> {
             inbound.writeAndFlush(new Connected(r.version(), streamId, relay.nodeId).toFrame());
             inbound.pipeline().remove("encoder");
-            if (relay.tap != null && !viaLink) inbound.pipeline().addLast("tap", new Tap(relay.tap));
             inbound.pipeline().remove(this);
             splice.install(inbound, splice.handlerForA());
             // Bytes sent right behind CONNECT/FORWARD are in the decoder: removing it hands them to the splice.

@@ -25,7 +25,6 @@ import java.net.InetSocketAddress;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -51,8 +50,6 @@ public final class Relay {
     /** The cluster (or a single node): who else is live, who holds which bridge. Set before open(). */
     volatile ClusterView cluster;
     Links links;
-    /** Test hook: sees every relayed chunk, wrapper to bridge, before it is forwarded. Null in production. */
-    volatile Consumer<io.netty.buffer.ByteBuf> tap;
 
     private final EventLoopGroup group;
     /** The relay's own buffer pool, so its memory can be measured apart from anything else in the process. */

@@ -214,6 +214,25 @@ class CliTest {
         assertTrue(caps.contains("default: 8") && caps.contains("# REGISTERed control connections one bridge identity"), r.toString());
     }
 
+    /** A key added without a {@code @JsonPropertyDescription} fails here: operators read --list-keys, not the source. */
+    @Test
+    void serverListKeysDescribesEveryKeyInOneLine() {
+        Run r = run("server", "--list-keys");
+        assertEquals(0, r.exit(), r.toString());
+        List<String> lines = r.out().lines().toList();
+        assertEquals(List.copyOf(dev.beacon.config.ConfigLoader.keys(dev.beacon.server.BeaconConfig.class).keySet()),
+                lines.stream().map(l -> l.split("\\s+", 2)[0]).toList(), "one line per key");
+        for (String section : List.of("node.", "relay.", "admin.", "tls.", "limits.", "bridges.", "drain.", "cluster.")) {
+            assertTrue(lines.stream().anyMatch(l -> l.startsWith(section)), section + " keys listed:\n" + r.out());
+        }
+        List<String> undescribed = lines.stream()
+                .filter(l -> !l.contains("  # ") || l.substring(l.indexOf("  # ") + 4).isBlank())
+                .map(l -> l.split("\\s+", 2)[0]).toList();
+        assertEquals(List.of(), undescribed, "keys without a description");
+        String adminHost = lines.stream().filter(l -> l.startsWith("admin.host ")).findFirst().orElseThrow();
+        assertTrue(adminHost.contains("# Admin port") && adminHost.contains("address to listen on"), adminHost);
+    }
+
     // ---- pki ----
 
     @Test

@@ -1,18 +1,12 @@
 package dev.beacon.bridge;
 
 import dev.beacon.admin.AdminServer;
+import dev.beacon.runtime.Metrics;
 import dev.beacon.splice.Transport;
 import dev.beacon.tls.Identity;
 import dev.beacon.tls.ReloadingTls;
 import dev.beacon.tls.TlsContexts;
-import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.Gauge;
-import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
-import io.micrometer.core.instrument.binder.netty4.NettyAllocatorMetrics;
-import io.micrometer.core.instrument.binder.system.UptimeMetrics;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.EventLoopGroup;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -34,16 +28,13 @@ public final class Bridge implements AutoCloseable {
     final ReloadingTls outer;
     final ReloadingTls inner;
     final EventLoopGroup group;
-    final PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    final Counter streamsSpliced;
-    final Counter streamsUpstreamFailed;
-    final Counter streamsRefused;
+    final PrometheusMeterRegistry meters = Metrics.registry();
+    final BridgeMetrics metrics;
     /** Every channel the bridge opens, so shutdown closes them (and frees their buffers) before the loops stop. */
     final io.netty.channel.group.ChannelGroup channels =
             new io.netty.channel.group.DefaultChannelGroup("bridge", io.netty.util.concurrent.GlobalEventExecutor.INSTANCE);
     /** How links dial and wait; unit tests put a fake here before any link starts. */
     NodeLink.Net net = new NodeLink.Tls(this);
-    private final io.micrometer.core.instrument.MultiGauge beaconConnections;
     private final List<NodeLink> links = new java.util.concurrent.CopyOnWriteArrayList<>();
     private AdminServer admin;
     private dev.beacon.bridge.openbao.VaultProxy proxy;
@@ -51,9 +42,6 @@ public final class Bridge implements AutoCloseable {
 
     public Bridge(BridgeConfig config) {
         this.config = config;
-        new UptimeMetrics().bindTo(meters);
-        new JvmMemoryMetrics().bindTo(meters);
-        new NettyAllocatorMetrics(PooledByteBufAllocator.DEFAULT).bindTo(meters);
         this.outer = new ReloadingTls("beacon", config.tls.files(), m -> TlsContexts.client(m, true), meters);
         this.inner = new ReloadingTls("inner", config.inner.files(), m -> TlsContexts.server(m, config::allows), meters);
         this.identity = outer.material().identity()
@@ -61,13 +49,7 @@ public final class Bridge implements AutoCloseable {
                 .orElseThrow(() -> new dev.beacon.config.ConfigException("tls.cert",
                         "is not a bridge certificate (needs a spiffe://<domain>/tenant/<tenant>/bridge/<id> URI SAN)"));
         this.group = Transport.group(Math.max(1, Runtime.getRuntime().availableProcessors()), "bridge");
-        streamsSpliced = Counter.builder("bridge_streams_total").tag("result", "spliced").register(meters);
-        streamsUpstreamFailed = Counter.builder("bridge_streams_total").tag("result", "upstream_unreachable").register(meters);
-        streamsRefused = Counter.builder("bridge_streams_total").tag("result", "refused").register(meters);
-        beaconConnections = io.micrometer.core.instrument.MultiGauge.builder("bridge_beacon_connections")
-                .description("Registered control connections, by beacon node (1 while held)").register(meters);
-        Gauge.builder("bridge_idle_data_connections", this, b -> b.links.stream().mapToInt(NodeLink::idle).sum())
-                .description("Warm data connections waiting for a wrapper stream").register(meters);
+        this.metrics = new BridgeMetrics(meters, () -> links.stream().mapToInt(NodeLink::idle).sum());
     }
 
     /** Which link holds which node: one control connection per node is enough. */
@@ -78,7 +60,7 @@ public final class Bridge implements AutoCloseable {
         NodeLink owner = owners.get(node);
         if (owner != null && owner != link) return false;
         owners.put(node, link);
-        publishConnections();
+        metrics.nodesHeld(owners.keySet());
         ensureSeedDialers();
         return true;
     }
@@ -103,15 +85,8 @@ public final class Bridge implements AutoCloseable {
 
     synchronized void release(NodeLink link, String node) {
         if (owners.get(node) == link) owners.remove(node);
-        publishConnections();
+        metrics.nodesHeld(owners.keySet());
         ensureSeedDialers();
-    }
-
-    private void publishConnections() {
-        List<io.micrometer.core.instrument.MultiGauge.Row<?>> rows = new java.util.ArrayList<>();
-        for (String node : owners.keySet()) rows.add(io.micrometer.core.instrument.MultiGauge.Row.of(
-                io.micrometer.core.instrument.Tags.of("node", node), 1));
-        beaconConnections.register(rows, true);
     }
 
     /** Nodes the beacon told us about that no link holds yet. */

@@ -1,5 +1,6 @@
 package dev.beacon.bridge;
 
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import dev.beacon.config.Checks;
 import dev.beacon.config.ConfigException;
 import dev.beacon.config.TlsSection;
@@ -13,11 +14,12 @@ import java.util.List;
 public class BridgeConfig implements Validated {
 
     public Beacon beacon = new Beacon();
-    /** Outer mTLS to the beacon: a bridge certificate from the beacon operator's CA. */
+    @JsonPropertyDescription("Outer mTLS to the beacon (bridge certificate, beacon operator's CA)")
     public TlsSection tls = new TlsSection();
-    /** Inner TLS server: certificate from the company CA; wrappers must present one from the same CA. */
+    @JsonPropertyDescription("Inner TLS server (company CA, which wrappers' inner certificates chain to)")
     public TlsSection inner = new TlsSection();
-    /** Wrapper identities allowed through: exact spiffe:// URIs, or prefixes of whole path segments ending in '/*' (e.g. spiffe://company.example/tenant/acme/wrapper/*). */
+    @JsonPropertyDescription("Wrapper identities allowed through: exact spiffe:// URIs, or prefixes of whole path segments ending in '/*'"
+            + " (e.g. spiffe://company.example/tenant/acme/wrapper/*)")
     public List<String> allow = new ArrayList<>();
     /** A fixed TCP upstream (raw streams), or... */
     public Upstream upstream = new Upstream();
@@ -26,27 +28,34 @@ public class BridgeConfig implements Validated {
     public Admin admin = new Admin();
 
     public static class Beacon {
-        /** host:port of each beacon node (one entry per node in this release; a single node behind one address works too). */
+        @JsonPropertyDescription("host:port of each beacon node (a single load-balanced address works too: the bridge learns the others)")
         public List<String> addresses = new ArrayList<>();
-        /** Hold a connection to every live node the beacon reports (false: only the configured addresses). */
+        @JsonPropertyDescription("Hold a connection to every live node the beacon reports (false: only the configured addresses)")
         public boolean followMembers = true;
-        /** Idle data connections per node; 0 means what the beacon asks for. */
+        @JsonPropertyDescription("Idle data connections per node, 0-64; 0 means what the beacon asks for")
         public int poolSize = 0;
+        @JsonPropertyDescription("Heartbeat on the control connection (the smaller of this and the beacon's); silent for 3 heartbeats = reconnect")
         public Duration heartbeatInterval = Duration.ofSeconds(15);
+        @JsonPropertyDescription("First reconnect backoff; must not exceed reconnectMax")
         public Duration reconnectMin = Duration.ofMillis(100);
+        @JsonPropertyDescription("Reconnect backoff cap")
         public Duration reconnectMax = Duration.ofSeconds(5);
+        @JsonPropertyDescription("TCP connect plus outer TLS handshake to a beacon node must complete within this")
         public Duration connectTimeout = Duration.ofSeconds(5);
     }
 
     public static class Upstream {
-        /** Where the plaintext stream goes (a fixed TCP service; set openbao.* instead to follow an OpenBao HA cluster). */
+        @JsonPropertyDescription("host:port where the plaintext stream goes (a fixed TCP service; set openbao.* instead to follow an OpenBao HA cluster)")
         public String address = "";
+        @JsonPropertyDescription("TCP connect to the upstream (with openbao.*, to the loopback proxy) must complete within this")
         public Duration connectTimeout = Duration.ofSeconds(5);
     }
 
     public static class Admin {
-        /** Loopback unless opened: /beacons and /openbao describe the deployment (Kubernetes probes need 0.0.0.0 behind a NetworkPolicy). */
+        /** Kubernetes probes need 0.0.0.0, behind a NetworkPolicy. */
+        @JsonPropertyDescription("Admin address; loopback unless opened, since /beacons and /openbao describe the deployment")
         public String host = "127.0.0.1";
+        @JsonPropertyDescription("Admin port: /healthz, /readyz, /metrics, /beacons, /openbao; 0 picks a free one")
         public int port = 9091;
     }
 

@@ -402,7 +402,7 @@ final class NodeLink {
                 return;
             }
             if (!e.isSuccess()) {
-                bridge.streamsRefused.increment();
+                bridge.metrics.streamsRefused.increment();
                 Bridge.LOG.info("stream refused stream={} wrapper={} reason=\"{}\"", streamId, outerWrapper, e.cause().getMessage());
                 ctx.close();
                 return;
@@ -423,14 +423,14 @@ final class NodeLink {
                     });
             b.connect(up.host(), up.port()).addListener((ChannelFuture cf) -> {
                 if (!cf.isSuccess()) {
-                    bridge.streamsUpstreamFailed.increment();
+                    bridge.metrics.streamsUpstreamUnreachable.increment();
                     Bridge.LOG.warn("upstream unreachable stream={} upstream={} reason=\"{}\"", streamId,
                             bridge.upstreamAddress(), cf.cause().getMessage());
                     in.close();
                     return;
                 }
                 Channel out = cf.channel();
-                bridge.streamsSpliced.increment();
+                bridge.metrics.streamsSpliced.increment();
                 Splice s = Splice.between(in, out, null, null, (a, bb, cause) ->
                         Bridge.LOG.debug("stream ended stream={} to_upstream={} from_upstream={}", streamId, a, bb));
                 s.install(out, s.handlerForB());

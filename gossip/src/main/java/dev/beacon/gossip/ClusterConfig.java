@@ -12,31 +12,32 @@ import java.util.List;
  * (the config loader would read them as keys).
  */
 public class ClusterConfig {
-    /** false: the beacon runs as one node, without a cluster. */
+    @JsonPropertyDescription("false: the beacon runs as one node, without a cluster")
     public boolean enabled = false;
-    /** Bind address of the node-to-node messaging port. */
+    @JsonPropertyDescription("Bind address of the node-to-node messaging port")
     public String host = "0.0.0.0";
-    /** The node-to-node messaging port (mTLS, node certificates only); 0 picks a free port. */
+    @JsonPropertyDescription("The node-to-node messaging port (mTLS, node certificates only); 0 picks a free port")
     public int port = 7946;
-    /** How other nodes reach this one; empty: {@link #host}, or this machine's address when host is 0.0.0.0. */
+    @JsonPropertyDescription("How other nodes reach this one; empty: cluster.host, or this machine's address when host is 0.0.0.0")
     public String advertiseHost = "";
-    /** host:port of other nodes' messaging ports (static discovery). */
+    @JsonPropertyDescription("host:port of other nodes' messaging ports (static discovery)")
     public List<String> peers = new ArrayList<>();
-    /** "name:port": every address the name resolves to is a peer (a Kubernetes headless service); re-resolved periodically. */
+    @JsonPropertyDescription("name:port; every address the name resolves to is a peer (a Kubernetes headless service), re-resolved periodically")
     public String peersDns = "";
-    /** Nodes only talk to nodes of the same cluster name. */
+    @JsonPropertyDescription("Nodes only talk to nodes of the same cluster name")
     public String clusterName = "beacon";
-    /** How often SWIM probes one other member. */
+    @JsonPropertyDescription("How often SWIM probes one other member")
     public Duration probeInterval = Duration.ofMillis(200);
-    /** A probe not answered within this is a failed probe (then other members are asked to probe). */
+    @JsonPropertyDescription("A probe not answered within this is a failed probe (then other members are asked to probe)")
     public Duration probeTimeout = Duration.ofMillis(300);
-    /** How long a member stays suspected (unreachable) before it is removed. */
+    @JsonPropertyDescription("How long a member stays suspected (unreachable) before it is removed; longer than probeTimeout")
     public Duration failureTimeout = Duration.ofMillis(1500);
-    /** How often SWIM gossips membership updates. */
+    @JsonPropertyDescription("How often SWIM gossips membership updates")
     public Duration gossipInterval = Duration.ofMillis(100);
-    /** How often this node re-sends its presence entries to every other member (repairs lost updates). */
+    @JsonPropertyDescription("How often this node re-sends its presence entries to every other member (repairs lost updates)")
     public Duration antiEntropyInterval = Duration.ofSeconds(1);
-    /** Gossip wire version to write; {@link Presence#PREVIOUS_VERSION} acts like the last release (rolling upgrades). */
+    /** {@link Presence#PREVIOUS_VERSION} acts like the last release. */
+    @JsonPropertyDescription("Gossip wire version to write: the current one, or the previous one during a rolling upgrade")
     public int protocolVersion = Presence.CURRENT_VERSION;
     /** Room for several nodes behind one address (NAT, tests on loopback), each opening up to 8 pooled connections at once. */
     @JsonPropertyDescription("Connections from one source IP whose TLS handshake on the cluster port is unfinished; more are closed at accept")

@@ -146,24 +146,33 @@ public final class ConfigLoader {
 
     /**
      * What each key means, for {@code --list-keys}: the {@link JsonPropertyDescription} of its field, as
-     * {@code section.key -> text}. Keys without one are absent.
+     * {@code section.key -> text}. Keys without one are absent. A section class used twice (a TLS block, a listening
+     * address) says what its keys are; the section's own description says which one it is, and leads its keys' text:
+     * {@code inner.ca -> "Inner TLS server (...): PEM CA bundle ..."}.
      */
     public static Map<String, String> descriptions(Class<?> type) {
         Map<String, String> out = new LinkedHashMap<>();
-        describe("", type, out, 0);
+        describe("", null, type, out, 0);
         return out;
     }
 
-    private static void describe(String prefix, Class<?> type, Map<String, String> out, int depth) {
+    private static void describe(String prefix, String section, Class<?> type, Map<String, String> out, int depth) {
         if (depth > 8) return; // config classes nest a few levels; this guards against a cycle
         for (Field f : type.getFields()) {
             if (Modifier.isStatic(f.getModifiers())) continue;
             String key = prefix.isEmpty() ? f.getName() : prefix + "." + f.getName();
             JsonPropertyDescription d = f.getAnnotation(JsonPropertyDescription.class);
-            if (d != null) out.put(key, d.value());
+            String text = d == null ? null : section == null ? d.value() : section + ": " + lowerFirst(d.value());
+            if (text != null) out.put(key, text);
             Class<?> t = f.getType();
-            if (!t.isPrimitive() && !t.isEnum() && t.getName().startsWith("dev.beacon.")) describe(key, t, out, depth + 1);
+            if (!t.isPrimitive() && !t.isEnum() && t.getName().startsWith("dev.beacon.")) describe(key, text, t, out, depth + 1);
         }
+    }
+
+    /** "Address to listen on" reads on after a colon as "address to listen on"; "PEM ..." and "host:port" stay. */
+    private static String lowerFirst(String s) {
+        return s.length() > 1 && Character.isUpperCase(s.charAt(0)) && Character.isLowerCase(s.charAt(1))
+                ? Character.toLowerCase(s.charAt(0)) + s.substring(1) : s;
     }
 
     private static void leaves(String prefix, JsonNode node, Map<String, JsonNode> out) {

@@ -1,15 +1,19 @@
 package dev.beacon.config;
 
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import dev.beacon.tls.TlsFiles;
 import java.nio.file.Path;
 import java.time.Duration;
 
 /** A certificate, its key, the CA bundle to trust, and how often to look for rotation: one block of config. */
 public class TlsSection {
+    @JsonPropertyDescription("PEM certificate (chain) this side presents")
     public String cert = "";
+    @JsonPropertyDescription("PEM private key of that certificate")
     public String key = "";
+    @JsonPropertyDescription("PEM CA bundle the other side's certificate must chain to")
     public String ca = "";
-    /** How often the files are checked for rotation. */
+    @JsonPropertyDescription("How often the three files are checked for rotation")
     public Duration reloadInterval = Duration.ofSeconds(10);
 
     public TlsFiles files() {

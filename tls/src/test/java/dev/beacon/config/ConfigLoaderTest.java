@@ -79,6 +79,29 @@ class ConfigLoaderTest {
         assertEquals(Map.of("server.maxConnections", "Connections served at once"), ConfigLoader.descriptions(TestConfig.class));
     }
 
+    /** One section class used twice, as the beacon's relay and admin addresses are. */
+    public static class DescribedTwice {
+        @com.fasterxml.jackson.annotation.JsonPropertyDescription("Relay port")
+        public DescribedListener relay = new DescribedListener();
+        @com.fasterxml.jackson.annotation.JsonPropertyDescription("Admin port")
+        public DescribedListener admin = new DescribedListener();
+    }
+
+    public static class DescribedListener {
+        @com.fasterxml.jackson.annotation.JsonPropertyDescription("Address to listen on")
+        public String host = "127.0.0.1";
+        @com.fasterxml.jackson.annotation.JsonPropertyDescription("TCP port")
+        public int port = 0;
+    }
+
+    @Test
+    void aSharedSectionsKeysAreLedByTheSectionsDescription() {
+        Map<String, String> d = ConfigLoader.descriptions(DescribedTwice.class);
+        assertEquals("Relay port: address to listen on", d.get("relay.host"));
+        assertEquals("Admin port: address to listen on", d.get("admin.host"));
+        assertEquals("Admin port: TCP port", d.get("admin.port"));
+    }
+
     @Test
     void yamlValuesApply() throws Exception {
         Path f = yaml("""

@@ -14,7 +14,7 @@ public final class ConfigOptions {
     @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Override one key, e.g. --set admin.port=9090 (repeatable)")
     List<String> sets = new ArrayList<>();
 
-    @Option(names = "--list-keys", description = "Print every configuration key, its environment variable and default, then exit")
+    @Option(names = "--list-keys", description = "Print every configuration key, its environment variable, default and meaning, then exit")
     boolean listKeys;
 
     /** The loaded config, or null after printing the keys for {@code --list-keys}. */

@@ -1,9 +1,5 @@
 package dev.beacon.bridge.openbao;
 
-import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.Gauge;
-import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Timer;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -68,8 +64,7 @@ final class OpenBaoNodes {
     private final Supplier<List<URI>> discover;
     private final List<Node> nodes = new CopyOnWriteArrayList<>();
     private final List<Promise<Node>> waiting = new ArrayList<>();
-    private final Counter leaderChanges;
-    private final Timer failoverDetection;
+    private final OpenBaoMetrics metrics;
     private Node active;
     /** The leader before the current gap, for the log line. */
     private Node previous;
@@ -78,20 +73,13 @@ final class OpenBaoNodes {
     private long dnsTimer = -1;
     private boolean closed;
 
-    OpenBaoNodes(Vertx vertx, HttpClient http, OpenBaoConfig config, Supplier<List<URI>> discover, MeterRegistry meters) {
+    OpenBaoNodes(Vertx vertx, HttpClient http, OpenBaoConfig config, Supplier<List<URI>> discover, OpenBaoMetrics metrics) {
         this.vertx = vertx;
         this.http = http;
         this.config = config;
         this.discover = discover;
-        this.leaderChanges = Counter.builder("bridge_openbao_leader_changes_total")
-                .description("Times the bridge switched to a new active OpenBao node").register(meters);
-        this.failoverDetection = Timer.builder("bridge_openbao_failover_detection_seconds")
-                .description("From the last moment the old leader was seen healthy to knowing the new one (detection plus election)")
-                .publishPercentileHistogram().register(meters);
-        for (State s : State.values()) {
-            Gauge.builder("bridge_openbao_nodes", this, n -> n.count(s)).tag("state", s.name().toLowerCase(Locale.ROOT))
-                    .description("OpenBao nodes by the state the bridge last saw").register(meters);
-        }
+        this.metrics = metrics;
+        metrics.nodesByState(this);
     }
 
     void start() {
@@ -173,12 +161,12 @@ final class OpenBaoNodes {
         Node old = active != null ? active : previous;
         active = n;
         previous = null;
-        leaderChanges.increment();
         if (old != null && old != n && lastConfirmedAt != 0) {
             long took = System.nanoTime() - lastConfirmedAt;
-            failoverDetection.record(took, TimeUnit.NANOSECONDS);
+            metrics.leaderChanged(took);
             LOG.warn("openbao leader changed from={} to={} after_ms={} ({})", old.address(), n.address(), took / 1_000_000, how);
         } else {
+            metrics.leaderChanged(-1);
             LOG.info("openbao leader node={} ({})", n.address(), how);
         }
         lastConfirmedAt = System.nanoTime();
@@ -239,7 +227,8 @@ final class OpenBaoNodes {
                 });
     }
 
-    private double count(State s) {
+    /** Nodes last seen in state {@code s} (the bridge_openbao_nodes gauge). */
+    double count(State s) {
         int c = 0;
         for (Node n : nodes) if (n.state == s) c++;
         return c;

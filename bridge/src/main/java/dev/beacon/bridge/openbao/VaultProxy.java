@@ -1,10 +1,7 @@
 package dev.beacon.bridge.openbao;
 
 import dev.beacon.log.Untrusted;
-import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Timer;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
@@ -28,7 +25,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -52,15 +48,13 @@ public final class VaultProxy implements AutoCloseable {
     private final HttpClient http;
     private final HttpServer server;
     private final OpenBaoNodes nodes;
-    private final Timer held;
-    private final Map<String, Counter> outcomes = new ConcurrentHashMap<>();
-    private final MeterRegistry meters;
+    private final OpenBaoMetrics metrics;
     /** Request body bytes held now, all calls together: at most openbao.maxBufferedBytes. */
     private final AtomicLong buffered = new AtomicLong();
 
     public VaultProxy(OpenBaoConfig config, MeterRegistry meters) {
         this.config = config;
-        this.meters = meters;
+        this.metrics = new OpenBaoMetrics(meters, buffered);
         this.vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1).setWorkerPoolSize(1).setInternalBlockingPoolSize(1));
         List<URI> fixed = new ArrayList<>();
         for (String a : config.addresses) fixed.add(OpenBaoConfig.url("openbao.addresses", a));
@@ -80,13 +74,7 @@ public final class VaultProxy implements AutoCloseable {
             if (!config.ca.isBlank()) o.setTrustOptions(new PemTrustOptions().addCertPath(config.ca));
         }
         this.http = vertx.createHttpClient(o, new PoolOptions().setHttp1MaxSize(config.poolSize));
-        this.nodes = new OpenBaoNodes(vertx, http, config, discover, meters);
-        this.held = Timer.builder("bridge_openbao_held_request_seconds")
-                .description("Extra time requests spent waiting for a leader or retrying (0 for most)")
-                .publishPercentileHistogram().register(meters);
-        Gauge.builder("bridge_openbao_buffered_bytes", buffered, AtomicLong::get)
-                .description("Request body bytes the OpenBao proxy holds now, all requests together (at most openbao.maxBufferedBytes)")
-                .register(meters);
+        this.nodes = new OpenBaoNodes(vertx, http, config, discover, metrics);
         try {
             // "Expect: 100-continue" is answered by handle(), after the size checks: a body that would be refused is never sent
             this.server = vertx.createHttpServer(new io.vertx.core.http.HttpServerOptions().setHandle100ContinueAutomatically(false))
@@ -460,13 +448,7 @@ public final class VaultProxy implements AutoCloseable {
     }
 
     private void record(Call c, String outcome) {
-        counter(outcome).increment();
-        if (c.held) held.record(System.nanoTime() - c.start, TimeUnit.NANOSECONDS);
-    }
-
-    private Counter counter(String outcome) {
-        return outcomes.computeIfAbsent(outcome, o -> Counter.builder("bridge_openbao_requests_total").tag("outcome", o)
-                .description("Wrapper requests to OpenBao by outcome").register(meters));
+        metrics.requestAnswered(outcome, c.held ? System.nanoTime() - c.start : -1);
     }
 
     /**

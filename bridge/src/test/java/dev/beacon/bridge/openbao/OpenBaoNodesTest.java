@@ -81,7 +81,7 @@ class OpenBaoNodesTest {
         config.electionPollInterval = electionPollInterval;
         config.attemptTimeout = Duration.ofMillis(500);
         List<URI> uris = baos.stream().map(b -> b.uri).toList();
-        nodes = new OpenBaoNodes(vertx, http, config, () -> uris, meters);
+        nodes = new OpenBaoNodes(vertx, http, config, () -> uris, new OpenBaoMetrics(meters, new java.util.concurrent.atomic.AtomicLong()));
         nodes.start();
     }
 
