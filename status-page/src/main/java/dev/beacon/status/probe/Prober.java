@@ -89,10 +89,23 @@ public final class Prober implements AutoCloseable {
         return new Prober(config.location(), config.timing(), probes, sink, metrics, bridge, resources, Clock.systemUTC());
     }
 
-    /** Starts the canary bridge and the rounds (the first at once); returns at once. */
+    /**
+     * Starts the canary bridge and the rounds; returns at once. The first round waits (at most one timeout) for the
+     * canary bridge to register, so a fresh start does not report the canary down.
+     */
     public Prober start() {
         if (canaryBridge != null) canaryBridge.start();
-        rounds.scheduleAtFixedRate(this::round, 0, timing.interval().toMillis(), TimeUnit.MILLISECONDS);
+        long latest = System.nanoTime() + timing.timeout().toNanos();
+        rounds.execute(new Runnable() {
+            @Override
+            public void run() {
+                if (canaryBridge == null || canaryBridge.ready() || System.nanoTime() > latest) {
+                    rounds.scheduleAtFixedRate(Prober.this::round, 0, timing.interval().toMillis(), TimeUnit.MILLISECONDS);
+                } else {
+                    rounds.schedule(this, 20, TimeUnit.MILLISECONDS);
+                }
+            }
+        });
         return this;
     }
 
