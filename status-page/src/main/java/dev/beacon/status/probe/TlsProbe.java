@@ -98,7 +98,10 @@ final class TlsProbe implements Probe {
                 reportExpiry();
                 done.complete(null);
             } catch (SSLPeerUnverifiedException e) {
-                done.completeExceptionally(new ProbeFailure("TLS handshake: not a beacon node (" + e.getMessage() + ")"));
+                X509Certificate leaf = presented;
+                String is = leaf == null ? "" : Identity.of(leaf).map(id -> " (the server is " + id.uri() + ")")
+                        .orElse(" (the server's certificate has no spiffe:// identity)");
+                done.completeExceptionally(new ProbeFailure("TLS handshake: not a beacon node" + is, e));
             }
             ctx.close();
         }
