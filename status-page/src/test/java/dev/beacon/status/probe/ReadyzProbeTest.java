@@ -16,30 +16,20 @@ class ReadyzProbeTest {
 
     @Test
     void aFailureFollowedBySuccessOnTheRetryIsUpNotDown() throws Exception {
-        HttpServer server = answering(503, 200);
-        try {
-            ProbeResult r = TestBeacon.confirm(TestBeacon.fast(), probe(server));
+        ProbeResult r = confirmAgainst(503, 200);
 
-            assertEquals(Status.UP, r.status());
-            assertEquals(2, r.attempts());
-            assertEquals("", r.reason());
-        } finally {
-            server.stop(0);
-        }
+        assertEquals(Status.UP, r.status());
+        assertEquals(2, r.attempts());
+        assertEquals("", r.reason());
     }
 
     @Test
     void aNodeThatStaysUnreadyIsDownWithTheStatusItAnswered() throws Exception {
-        HttpServer server = answering(503, 503);
-        try {
-            ProbeResult r = TestBeacon.confirm(TestBeacon.fast(), probe(server));
+        ProbeResult r = confirmAgainst(503, 503);
 
-            assertEquals(Status.DOWN, r.status());
-            assertEquals("/readyz answered 503", r.reason());
-            assertEquals(2, r.attempts());
-        } finally {
-            server.stop(0);
-        }
+        assertEquals(Status.DOWN, r.status());
+        assertEquals("/readyz answered 503", r.reason());
+        assertEquals(2, r.attempts());
     }
 
     @Test
@@ -51,6 +41,16 @@ class ReadyzProbeTest {
 
         assertEquals(Status.DOWN, r.status());
         assertEquals("connection refused", r.reason());
+    }
+
+    /** One confirmed result against an admin port answering {@code statuses} in turn. */
+    private static ProbeResult confirmAgainst(Integer... statuses) throws Exception {
+        HttpServer server = answering(statuses);
+        try {
+            return TestBeacon.confirm(TestBeacon.fast(), probe(server));
+        } finally {
+            server.stop(0);
+        }
     }
 
     private static ReadyzProbe probe(HttpServer server) {
