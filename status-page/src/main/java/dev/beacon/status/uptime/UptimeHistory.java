@@ -61,11 +61,11 @@ public final class UptimeHistory {
     }
 
     public static final class Builder {
-        private static final ProbeResult[] RESULTS = ProbeResult.values();
+        private static final Observation[] RESULTS = Observation.values();
 
         private final long firstMinute;
         private final int length;
-        /** component -> location -> one byte per minute: 0 no report, else 1 + ProbeResult ordinal. */
+        /** component -> location -> one byte per minute: 0 no report, else 1 + Observation ordinal. */
         private final Map<String, Map<String, byte[]>> results = new LinkedHashMap<>();
         private final List<MaintenanceWindow> maintenance = new ArrayList<>();
 
@@ -88,7 +88,7 @@ public final class UptimeHistory {
          * One location's result for the minute containing {@code minute}. A second result from the same location for
          * the same minute replaces the first (a location has one say per minute).
          */
-        public Builder result(String component, String location, Instant minute, ProbeResult result) {
+        public Builder result(String component, String location, Instant minute, Observation result) {
             long i = Minutes.containing(minute) - firstMinute;
             if (i < 0 || i >= length) {
                 throw new IllegalArgumentException("result outside the span: " + minute);
@@ -125,8 +125,8 @@ public final class UptimeHistory {
                 for (byte[] loc : perLocation) {
                     counts[loc[i]]++;
                 }
-                verdicts[i] = (byte) Verdict.ofMajority(counts[1 + ProbeResult.UP.ordinal()],
-                        counts[1 + ProbeResult.DEGRADED.ordinal()], counts[1 + ProbeResult.DOWN.ordinal()]).ordinal();
+                verdicts[i] = (byte) Verdict.ofMajority(counts[1 + Observation.UP.ordinal()],
+                        counts[1 + Observation.DEGRADED.ordinal()], counts[1 + Observation.DOWN.ordinal()]).ordinal();
             }
             byte[] states = verdicts.clone();
             for (MaintenanceWindow w : maintenance) {
@@ -169,8 +169,8 @@ public final class UptimeHistory {
 
     static {
         // The byte encoding relies on this order; fail loudly if someone reorders the enums.
-        if (Verdict.NO_DATA.ordinal() != 0 || Verdict.DOWN.ordinal() != 3 || ProbeResult.values().length != 3) {
-            throw new AssertionError("Verdict/ProbeResult order changed");
+        if (Verdict.NO_DATA.ordinal() != 0 || Verdict.DOWN.ordinal() != 3 || Observation.values().length != 3) {
+            throw new AssertionError("Verdict/Observation order changed");
         }
     }
 }

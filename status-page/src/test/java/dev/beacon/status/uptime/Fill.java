@@ -8,7 +8,7 @@ final class Fill {
     }
 
     static UptimeHistory.Builder range(UptimeHistory.Builder b, String component, String location, Instant from,
-            Instant to, ProbeResult result) {
+            Instant to, Observation result) {
         for (Instant m = from; m.isBefore(to); m = m.plusSeconds(60)) {
             b.result(component, location, m, result);
         }

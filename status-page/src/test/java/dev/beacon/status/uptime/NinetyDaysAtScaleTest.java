@@ -26,13 +26,13 @@ class NinetyDaysAtScaleTest {
         long t0 = System.nanoTime();
         UptimeHistory.Builder b = UptimeHistory.builder(from, to);
         SplittableRandom random = new SplittableRandom(11);
-        ProbeResult[] results = ProbeResult.values();
+        Observation[] results = Observation.values();
         for (String c : components) {
             for (String l : locations) {
                 for (Instant m = from; m.isBefore(now); m = m.plusSeconds(60)) {
                     int r = random.nextInt(100);
                     if (r < 97) {
-                        b.result(c, l, m, r < 2 ? results[r + 1] : ProbeResult.UP);
+                        b.result(c, l, m, r < 2 ? results[r + 1] : Observation.UP);
                     } // 3% of minutes this location has no result
                 }
             }
