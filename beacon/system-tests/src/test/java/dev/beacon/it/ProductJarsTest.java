@@ -53,13 +53,22 @@ class ProductJarsTest {
             Rule.under("dev/beacon/bridge/", "the bridge is bridge.jar"),
             new Rule("dev/beacon/server/Tap*.class (a test hook that exposed relayed bytes)", n -> n.startsWith("dev/beacon/server/Tap")));
 
+    /** The status page speaks the wire as a wrapper (and its canary as a bridge): it needs neither the server nor the bridge. */
+    private static final List<Rule> STATUS_PAGE = List.of(
+            Rule.under("io/atomix/", "Atomix is the beacon's cluster membership"),
+            Rule.under("dev/beacon/gossip/", "the beacon's cluster"),
+            Rule.under("dev/beacon/server/", "the relay server"),
+            Rule.under("dev/beacon/cli/", "beacon.jar's commands"),
+            Rule.under("dev/beacon/bridge/", "the bridge is bridge.jar"));
+
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"beacon.jar", "bridge.jar", "openbao-sim.jar"})
+    @ValueSource(strings = {"beacon.jar", "bridge.jar", "openbao-sim.jar", "status-page.jar"})
     void shipsNoTestClassesAndNothingThatBelongsElsewhere(String name) throws IOException {
         Path jar = jar(name);
         List<Rule> rules = new ArrayList<>(NO_TESTS);
         if (name.equals("bridge.jar")) rules.addAll(BRIDGE);
         if (name.equals("beacon.jar")) rules.addAll(BEACON);
+        if (name.equals("status-page.jar")) rules.addAll(STATUS_PAGE);
         Map<String, List<String>> found = new TreeMap<>(); // rule -> entries it forbids
         int classes = 0;
         String main;
