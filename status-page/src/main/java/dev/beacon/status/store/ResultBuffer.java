@@ -53,6 +53,7 @@ public final class ResultBuffer implements AutoCloseable {
     private long dropped;
     private long written;
     private long tooOld;
+    private long failedWrites;
     private boolean closed;
 
     public ResultBuffer(Recorder target, Options options) {
@@ -119,6 +120,16 @@ public final class ResultBuffer implements AutoCloseable {
         lock.lock();
         try {
             return tooOld;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Writes that failed (and will be retried): a rising count means the database is away. */
+    public long failedWrites() {
+        lock.lock();
+        try {
+            return failedWrites;
         } finally {
             lock.unlock();
         }
@@ -213,6 +224,7 @@ public final class ResultBuffer implements AutoCloseable {
                         queue.addFirst(batch.get(i));
                     }
                     inFlight = 0;
+                    failedWrites++;
                     trim();
                     changed.signalAll();
                     stop = closed;
