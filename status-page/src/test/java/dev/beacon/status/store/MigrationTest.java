@@ -1,0 +1,76 @@
+package dev.beacon.status.store;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Instant;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class MigrationTest {
+    private static final List<String> TABLES = List.of("probe_result", "probe_minute", "probe_day", "store_state",
+            "incident", "incident_component", "incident_update", "maintenance", "maintenance_component");
+
+    private static final String APPLIED =
+            "SELECT count(*) FROM flyway_schema_history WHERE success AND version IS NOT NULL";
+
+    @OnBothDatabases
+    void migrationsCreateEveryTableOnAnEmptyDatabase(TestDatabase db) throws SQLException {
+        try (Store ignored = db.open()) {
+            for (String table : TABLES) {
+                assertTrue(count(db, "SELECT count(*) FROM " + table) >= 0, table);
+            }
+            assertEquals(1, count(db, APPLIED));
+        }
+    }
+
+    @OnBothDatabases
+    void migrationsRunAgainOnAMigratedDatabaseAndKeepItsRows(TestDatabase db) throws SQLException {
+        try (Store store = db.open()) {
+            store.record(List.of(Results.up("fra", "relay", Results.T0, 12)));
+        }
+        try (Store store = db.open()) {
+            assertEquals(1, store.results("relay", Results.T0, Results.T0.plusSeconds(1)).size());
+            assertEquals(1, count(db, APPLIED));
+        }
+    }
+
+    @Test
+    void theEmbeddedDatabaseIsOneFileInItsDataDirectory(@TempDir Path dataDir) throws Exception {
+        try (Store store = Store.open(Store.h2Url(dataDir), "sa", "")) {
+            store.record(List.of(Results.up("fra", "relay", Instant.now(), 12)));
+        }
+        try (Stream<Path> files = Files.list(dataDir)) {
+            assertEquals(List.of("status.mv.db"), files.map(p -> p.getFileName().toString()).toList());
+        }
+    }
+
+    @Test
+    void anH2UrlGetsThePostgresqlModeItNeedsAndAnotherModeIsRefused(@TempDir Path dataDir) {
+        try (Store store = Store.open("jdbc:h2:file:" + dataDir.resolve("plain"), "sa", "")) {
+            store.record(List.of(Results.up("fra", "relay", Results.T0, 12)));
+        }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Store.open("jdbc:h2:file:" + dataDir.resolve("x") + ";MODE=MySQL", "sa", ""));
+        assertTrue(e.getMessage().contains("MODE=PostgreSQL"), e.getMessage());
+    }
+
+    static long count(TestDatabase db, String sql) throws SQLException {
+        try (Connection c = DriverManager.getConnection(db.url(), db.user(), db.password());
+             Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+}
