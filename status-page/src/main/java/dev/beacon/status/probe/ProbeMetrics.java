@@ -1,5 +1,7 @@
 package dev.beacon.status.probe;
 
+import dev.beacon.status.Status;
+
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;

@@ -1,5 +1,7 @@
 package dev.beacon.status.probe;
 
+import dev.beacon.status.Status;
+
 import java.time.Instant;
 
 /**

@@ -1,5 +1,7 @@
 package dev.beacon.status.probe;
 
+import dev.beacon.status.Status;
+
 import dev.beacon.splice.Transport;
 import dev.beacon.tls.TlsMaterial;
 import io.micrometer.core.instrument.MeterRegistry;

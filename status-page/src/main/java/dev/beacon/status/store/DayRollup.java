@@ -1,5 +1,7 @@
 package dev.beacon.status.store;
 
+import dev.beacon.status.Status;
+
 import java.time.LocalDate;
 
 /**
@@ -8,7 +10,7 @@ import java.time.LocalDate;
  *
  * @param status the worst minute status of the day
  */
-public record DayRollup(String component, LocalDate day, ProbeStatus status, int upMinutes, int degradedMinutes,
+public record DayRollup(String component, LocalDate day, Status status, int upMinutes, int degradedMinutes,
                         int downMinutes, int probes, int latencyCount, long latencySumMs, Integer latencyMaxMs) {
     /** Location-minutes with any probe. */
     public int minutes() {

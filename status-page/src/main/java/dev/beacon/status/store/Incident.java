@@ -42,7 +42,7 @@ public record Incident(long id, Set<String> components, String title, IncidentSt
     static Set<String> sortedNames(Set<String> names) {
         Set<String> sorted = new TreeSet<>();
         for (String n : Objects.requireNonNull(names, "components")) {
-            sorted.add(ProbeResult.name("component", n));
+            sorted.add(StoredResult.name("component", n));
         }
         return java.util.Collections.unmodifiableSet(sorted);
     }

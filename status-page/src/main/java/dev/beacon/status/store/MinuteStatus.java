@@ -1,5 +1,7 @@
 package dev.beacon.status.store;
 
+import dev.beacon.status.Status;
+
 import java.time.Instant;
 
 /**
@@ -10,7 +12,7 @@ import java.time.Instant;
  * @param latencyCount how many of them measured a latency; latencySumMs / latencyCount is their mean
  * @param latencyMaxMs null when none did
  */
-public record MinuteStatus(String component, String location, Instant minute, ProbeStatus status, int probes,
+public record MinuteStatus(String component, String location, Instant minute, Status status, int probes,
                            int up, int degraded, int down, int latencyCount, long latencySumMs,
                            Integer latencyMaxMs) {
 }

@@ -11,5 +11,5 @@ public interface Recorder {
      * @throws StoreException when the database cannot take them now (they were not stored, or were and may be
      *                        recorded again harmlessly)
      */
-    Store.Recorded record(List<ProbeResult> results);
+    Store.Recorded record(List<StoredResult> results);
 }

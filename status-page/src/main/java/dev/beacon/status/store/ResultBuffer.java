@@ -47,7 +47,7 @@ public final class ResultBuffer implements AutoCloseable {
     private final Options options;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
-    private final ArrayDeque<ProbeResult> queue = new ArrayDeque<>();
+    private final ArrayDeque<StoredResult> queue = new ArrayDeque<>();
     private final Thread writer;
     private int inFlight;
     private long dropped;
@@ -65,12 +65,12 @@ public final class ResultBuffer implements AutoCloseable {
     }
 
     /** Queues one result; never blocks. After {@link #close} the result is dropped and counted. */
-    public void offer(ProbeResult result) {
+    public void offer(StoredResult result) {
         offer(List.of(result));
     }
 
     /** Queues results; never blocks. */
-    public void offer(Collection<ProbeResult> results) {
+    public void offer(Collection<StoredResult> results) {
         lock.lock();
         try {
             if (closed) {
@@ -184,7 +184,7 @@ public final class ResultBuffer implements AutoCloseable {
         Duration delay = options.retryFirst();
         String failing = null;
         while (true) {
-            List<ProbeResult> batch = new ArrayList<>();
+            List<StoredResult> batch = new ArrayList<>();
             lock.lock();
             try {
                 while (queue.isEmpty() && !closed) {

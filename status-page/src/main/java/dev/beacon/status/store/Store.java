@@ -1,5 +1,7 @@
 package dev.beacon.status.store;
 
+import dev.beacon.status.Status;
+
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -127,20 +129,20 @@ public final class Store implements Recorder, AutoCloseable {
      * refused and counted, since their minute can no longer be recomputed from complete raw rows.
      */
     @Override
-    public Recorded record(List<ProbeResult> results) {
+    public Recorded record(List<StoredResult> results) {
         if (results.isEmpty()) {
             return new Recorded(0, 0);
         }
-        Map<List<Object>, ProbeResult> byKey = new LinkedHashMap<>();
-        for (ProbeResult r : results) {
+        Map<List<Object>, StoredResult> byKey = new LinkedHashMap<>();
+        for (StoredResult r : results) {
             byKey.put(List.of(r.location(), r.component(), r.ts()), r); // the last of a batch wins, as in a replay
         }
         writes.lock();
         try {
             return transaction("recording " + byKey.size() + " probe results", c -> {
                 Instant horizon = rawPurgedBefore(c);
-                List<ProbeResult> keep = new ArrayList<>();
-                for (ProbeResult r : byKey.values()) {
+                List<StoredResult> keep = new ArrayList<>();
+                for (StoredResult r : byKey.values()) {
                     if (horizon == null || !r.ts().isBefore(horizon)) {
                         keep.add(r);
                     }
@@ -148,7 +150,7 @@ public final class Store implements Recorder, AutoCloseable {
                 writeResults(c, keep);
                 Set<Instant> minutes = new TreeSet<>();
                 Map<LocalDate, Set<String>> days = new TreeMap<>();
-                for (ProbeResult r : keep) {
+                for (StoredResult r : keep) {
                     minutes.add(r.minute());
                     days.computeIfAbsent(day(r.ts()), d -> new TreeSet<>()).add(r.component());
                 }
@@ -165,9 +167,9 @@ public final class Store implements Recorder, AutoCloseable {
         }
     }
 
-    private void writeResults(Connection c, List<ProbeResult> results) throws SQLException {
+    private void writeResults(Connection c, List<StoredResult> results) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(upsertResult)) {
-            for (ProbeResult r : results) {
+            for (StoredResult r : results) {
                 ps.setString(1, r.location());
                 ps.setString(2, r.component());
                 ps.setObject(3, utc(r.ts()));
@@ -195,7 +197,7 @@ public final class Store implements Recorder, AutoCloseable {
                     upsert.setString(1, rs.getString(1));
                     upsert.setString(2, rs.getString(2));
                     upsert.setObject(3, utc(minute));
-                    upsert.setString(4, ProbeStatus.worstOf(degraded, down).name());
+                    upsert.setString(4, Status.worstOf(degraded, down).name());
                     upsert.setLong(5, rs.getLong(3));
                     upsert.setLong(6, rs.getLong(4));
                     upsert.setLong(7, degraded);
@@ -229,7 +231,7 @@ public final class Store implements Recorder, AutoCloseable {
                     long down = rs.getLong(4);
                     upsert.setString(1, rs.getString(1));
                     upsert.setObject(2, day);
-                    upsert.setString(3, ProbeStatus.worstOf(degraded, down).name());
+                    upsert.setString(3, Status.worstOf(degraded, down).name());
                     upsert.setLong(4, rs.getLong(2));
                     upsert.setLong(5, degraded);
                     upsert.setLong(6, down);
@@ -245,7 +247,7 @@ public final class Store implements Recorder, AutoCloseable {
     }
 
     /** Raw results of one component in [from, to), oldest first: for a probe's detail view and for checks. */
-    public List<ProbeResult> results(String component, Instant from, Instant to) {
+    public List<StoredResult> results(String component, Instant from, Instant to) {
         return query("reading probe results",
                 "SELECT location, component, ts, status, latency_ms, reason FROM probe_result"
                         + " WHERE component = ? AND ts >= ? AND ts < ? ORDER BY ts, location",
@@ -254,8 +256,8 @@ public final class Store implements Recorder, AutoCloseable {
                     ps.setObject(2, utc(from));
                     ps.setObject(3, utc(to));
                 },
-                rs -> new ProbeResult(rs.getString(1), rs.getString(2), instant(rs, 3),
-                        ProbeStatus.valueOf(rs.getString(4)), integer(rs, 5), rs.getString(6)));
+                rs -> new StoredResult(rs.getString(1), rs.getString(2), instant(rs, 3),
+                        Status.valueOf(rs.getString(4)), integer(rs, 5), rs.getString(6)));
     }
 
     /** Minute roll-ups of every component and location with minute in [from, to), by component, location, minute. */
@@ -278,7 +280,7 @@ public final class Store implements Recorder, AutoCloseable {
                     }
                 },
                 rs -> new MinuteStatus(rs.getString(1), rs.getString(2), instant(rs, 3),
-                        ProbeStatus.valueOf(rs.getString(4)), rs.getInt(5), rs.getInt(6), rs.getInt(7),
+                        Status.valueOf(rs.getString(4)), rs.getInt(5), rs.getInt(6), rs.getInt(7),
                         rs.getInt(8), rs.getInt(9), rs.getLong(10), integer(rs, 11)));
     }
 
@@ -302,7 +304,7 @@ public final class Store implements Recorder, AutoCloseable {
                     }
                 },
                 rs -> new DayRollup(rs.getString(1), rs.getObject(2, LocalDate.class),
-                        ProbeStatus.valueOf(rs.getString(3)), rs.getInt(4), rs.getInt(5), rs.getInt(6),
+                        Status.valueOf(rs.getString(3)), rs.getInt(4), rs.getInt(5), rs.getInt(6),
                         rs.getInt(7), rs.getInt(8), rs.getLong(9), integer(rs, 10)));
     }
 

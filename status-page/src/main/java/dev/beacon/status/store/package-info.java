@@ -6,7 +6,7 @@
  * <pre>{@code
  * Store store = Store.open(Store.h2Url(dataDir), "sa", "");              // or jdbc:postgresql://..., runs migrations
  * ResultBuffer buffer = new ResultBuffer(store, ResultBuffer.Options.DEFAULT);
- * buffer.offer(new ProbeResult("fra", "relay", now, ProbeStatus.UP, 12, null));   // prober: never blocks
+ * buffer.offer(new StoredResult("fra", "relay", now, Status.UP, 12, null));   // prober: never blocks
  * store.minutes("relay", from, to);          // List<MinuteStatus>, for the uptime math
  * store.days(firstDay, dayAfterLast);        // List<DayRollup>, for the 90-day bars
  * store.createIncident(Incident.open(...)); store.addUpdate(id, RESOLVED, "Rolled back.", at);
@@ -41,9 +41,11 @@
  *     maintenance, purge</td></tr>
  * <tr><td>{@link dev.beacon.status.store.ResultBuffer}</td><td>bounded in-memory queue in front of the store,
  *     for when the database is away</td></tr>
- * <tr><td>ProbeResult, MinuteStatus, DayRollup, Incident, IncidentUpdate, Maintenance, Retention</td>
+ * <tr><td>StoredResult, MinuteStatus, DayRollup, Incident, IncidentUpdate, Maintenance, Retention</td>
  *     <td>the records</td></tr>
  * <tr><td>Dialect, Pool</td><td>the upsert per database; a few idle connections kept for reuse</td></tr>
  * </table>
  */
 package dev.beacon.status.store;
+
+import dev.beacon.status.Status;

@@ -1,5 +1,7 @@
 package dev.beacon.status.uptime;
 
+import dev.beacon.status.Status;
+
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -61,11 +63,11 @@ public final class UptimeHistory {
     }
 
     public static final class Builder {
-        private static final Observation[] RESULTS = Observation.values();
+        private static final Status[] RESULTS = Status.values();
 
         private final long firstMinute;
         private final int length;
-        /** component -> location -> one byte per minute: 0 no report, else 1 + Observation ordinal. */
+        /** component -> location -> one byte per minute: 0 no report, else 1 + Status ordinal. */
         private final Map<String, Map<String, byte[]>> results = new LinkedHashMap<>();
         private final List<MaintenanceWindow> maintenance = new ArrayList<>();
 
@@ -88,7 +90,7 @@ public final class UptimeHistory {
          * One location's result for the minute containing {@code minute}. A second result from the same location for
          * the same minute replaces the first (a location has one say per minute).
          */
-        public Builder result(String component, String location, Instant minute, Observation result) {
+        public Builder result(String component, String location, Instant minute, Status result) {
             long i = Minutes.containing(minute) - firstMinute;
             if (i < 0 || i >= length) {
                 throw new IllegalArgumentException("result outside the span: " + minute);
@@ -125,8 +127,8 @@ public final class UptimeHistory {
                 for (byte[] loc : perLocation) {
                     counts[loc[i]]++;
                 }
-                verdicts[i] = (byte) Verdict.ofMajority(counts[1 + Observation.UP.ordinal()],
-                        counts[1 + Observation.DEGRADED.ordinal()], counts[1 + Observation.DOWN.ordinal()]).ordinal();
+                verdicts[i] = (byte) Verdict.ofMajority(counts[1 + Status.UP.ordinal()],
+                        counts[1 + Status.DEGRADED.ordinal()], counts[1 + Status.DOWN.ordinal()]).ordinal();
             }
             byte[] states = verdicts.clone();
             for (MaintenanceWindow w : maintenance) {
@@ -169,8 +171,8 @@ public final class UptimeHistory {
 
     static {
         // The byte encoding relies on this order; fail loudly if someone reorders the enums.
-        if (Verdict.NO_DATA.ordinal() != 0 || Verdict.DOWN.ordinal() != 3 || Observation.values().length != 3) {
-            throw new AssertionError("Verdict/Observation order changed");
+        if (Verdict.NO_DATA.ordinal() != 0 || Verdict.DOWN.ordinal() != 3 || Status.values().length != 3) {
+            throw new AssertionError("Verdict/Status order changed");
         }
     }
 }

@@ -1,5 +1,7 @@
 package dev.beacon.status.probe;
 
+import dev.beacon.status.Status;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.sun.net.httpserver.HttpServer;

@@ -1,5 +1,7 @@
 package dev.beacon.status.store;
 
+import dev.beacon.status.Status;
+
 import static dev.beacon.status.store.Results.T0;
 import static dev.beacon.status.store.Results.down;
 import static dev.beacon.status.store.Results.up;
@@ -16,7 +18,7 @@ class RecordTest {
     @OnBothDatabases
     void theSameResultRecordedTwiceIsStoredOnce(TestDatabase db) {
         try (Store store = db.open()) {
-            ProbeResult r = up("fra", "relay", T0.plusMillis(250), 12);
+            StoredResult r = up("fra", "relay", T0.plusMillis(250), 12);
             store.record(List.of(r));
             store.record(List.of(r));
             assertEquals(List.of(r), store.results("relay", T0, HOUR));
@@ -27,7 +29,7 @@ class RecordTest {
 
     @OnBothDatabases
     void aRestartReplayingABatchNeitherLosesNorDoublesResults(TestDatabase db) {
-        List<ProbeResult> first = new ArrayList<>();
+        List<StoredResult> first = new ArrayList<>();
         for (int i = 0; i < 10; i++) {
             first.add(up("fra", "relay", T0.plusSeconds(10L * i), 10 + i));
         }
@@ -35,7 +37,7 @@ class RecordTest {
             store.record(first);
         }
         // The prober restarts and replays its last five results with five new ones.
-        List<ProbeResult> replay = new ArrayList<>(first.subList(5, 10));
+        List<StoredResult> replay = new ArrayList<>(first.subList(5, 10));
         for (int i = 10; i < 15; i++) {
             replay.add(up("fra", "relay", T0.plusSeconds(10L * i), 10 + i));
         }
@@ -53,13 +55,13 @@ class RecordTest {
         try (Store store = db.open()) {
             store.record(List.of(up("fra", "relay", T0, 12)));
             store.record(List.of(down("fra", "relay", T0)));
-            List<ProbeResult> stored = store.results("relay", T0, HOUR);
+            List<StoredResult> stored = store.results("relay", T0, HOUR);
             assertEquals(1, stored.size());
-            assertEquals(ProbeStatus.DOWN, stored.get(0).status());
+            assertEquals(Status.DOWN, stored.get(0).status());
             assertNull(stored.get(0).latencyMs());
             assertEquals("connect timed out", stored.get(0).reason());
             MinuteStatus minute = store.minutes(T0, HOUR).get(0);
-            assertEquals(ProbeStatus.DOWN, minute.status());
+            assertEquals(Status.DOWN, minute.status());
             assertEquals(0, minute.up());
             assertEquals(1, minute.down());
         }
@@ -70,7 +72,7 @@ class RecordTest {
         try (Store store = db.open()) {
             assertEquals(new Store.Recorded(1, 0),
                     store.record(List.of(up("fra", "relay", T0, 12), down("fra", "relay", T0))));
-            assertEquals(ProbeStatus.DOWN, store.results("relay", T0, HOUR).get(0).status());
+            assertEquals(Status.DOWN, store.results("relay", T0, HOUR).get(0).status());
         }
     }
 }

@@ -63,7 +63,7 @@ class ResultBufferTest {
 
             db.start();
             assertTrue(buffer.awaitWritten(DEADLINE), "written once the database is back");
-            List<Instant> stored = store.results("relay", T0, END).stream().map(ProbeResult::ts).toList();
+            List<Instant> stored = store.results("relay", T0, END).stream().map(StoredResult::ts).toList();
             assertEquals(IntStream.rangeClosed(17, 26).mapToObj(T0::plusSeconds).toList(), stored,
                     "the newest 10 are kept");
             assertEquals(16, buffer.dropped());
@@ -74,7 +74,7 @@ class ResultBufferTest {
     void offerReturnsAtOnceWhileAWriteHangs() throws Exception {
         CountDownLatch release = new CountDownLatch(1);
         CountDownLatch writing = new CountDownLatch(1);
-        List<ProbeResult> written = new ArrayList<>();
+        List<StoredResult> written = new ArrayList<>();
         Recorder hanging = results -> {
             writing.countDown();
             try {

@@ -1,5 +1,7 @@
 package dev.beacon.status.store;
 
+import dev.beacon.status.Status;
+
 import java.time.Instant;
 
 /** Short ways to write probe results in tests. */
@@ -9,15 +11,15 @@ final class Results {
     private Results() {
     }
 
-    static ProbeResult up(String location, String component, Instant ts, int latencyMs) {
-        return new ProbeResult(location, component, ts, ProbeStatus.UP, latencyMs, null);
+    static StoredResult up(String location, String component, Instant ts, int latencyMs) {
+        return new StoredResult(location, component, ts, Status.UP, latencyMs, null);
     }
 
-    static ProbeResult degraded(String location, String component, Instant ts, int latencyMs) {
-        return new ProbeResult(location, component, ts, ProbeStatus.DEGRADED, latencyMs, "slow: over 500 ms");
+    static StoredResult degraded(String location, String component, Instant ts, int latencyMs) {
+        return new StoredResult(location, component, ts, Status.DEGRADED, latencyMs, "slow: over 500 ms");
     }
 
-    static ProbeResult down(String location, String component, Instant ts) {
-        return new ProbeResult(location, component, ts, ProbeStatus.DOWN, null, "connect timed out");
+    static StoredResult down(String location, String component, Instant ts) {
+        return new StoredResult(location, component, ts, Status.DOWN, null, "connect timed out");
     }
 }

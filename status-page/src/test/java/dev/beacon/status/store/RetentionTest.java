@@ -1,5 +1,7 @@
 package dev.beacon.status.store;
 
+import dev.beacon.status.Status;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
@@ -26,7 +28,7 @@ class RetentionTest {
             Store.Purged purged = store.purge(DAY0.plus(Duration.ofDays(7)).plusSeconds(60));
             assertEquals(new Store.Purged(1, 0, 0), purged);
             assertEquals(List.of(DAY0.plus(Duration.ofDays(2))),
-                    store.results("relay", EPOCH, FAR).stream().map(ProbeResult::ts).toList());
+                    store.results("relay", EPOCH, FAR).stream().map(StoredResult::ts).toList());
             assertEquals(2, store.minutes(EPOCH, FAR).size());
             assertEquals(2, store.days(FIRST_DAY, LAST_DAY).size());
         }
@@ -81,7 +83,7 @@ class RetentionTest {
             assertEquals(new Store.Recorded(1, 1), recorded);
             MinuteStatus minute = store.minutes(DAY0, DAY0.plusSeconds(60)).get(0);
             assertEquals(2, minute.probes());
-            assertEquals(ProbeStatus.UP, minute.status());
+            assertEquals(Status.UP, minute.status());
         }
     }
 }

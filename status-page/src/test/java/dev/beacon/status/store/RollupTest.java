@@ -1,5 +1,7 @@
 package dev.beacon.status.store;
 
+import dev.beacon.status.Status;
+
 import static dev.beacon.status.store.Results.T0;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -23,7 +25,7 @@ class RollupTest {
 
     @OnBothDatabases
     void minuteRollupsMatchTheRawRowsOfEachComponentLocationAndMinute(TestDatabase db) {
-        List<ProbeResult> raw = probes(new Random(11));
+        List<StoredResult> raw = probes(new Random(11));
         try (Store store = db.open()) {
             recordShuffledInBatches(store, raw);
             assertEquals(expectedMinutes(raw), store.minutes(START, END));
@@ -34,7 +36,7 @@ class RollupTest {
 
     @OnBothDatabases
     void dayRollupsSumTheMinutesOfEveryLocation(TestDatabase db) {
-        List<ProbeResult> raw = probes(new Random(12));
+        List<StoredResult> raw = probes(new Random(12));
         try (Store store = db.open()) {
             recordShuffledInBatches(store, raw);
             LocalDate first = LocalDate.of(2026, 3, 1);
@@ -55,18 +57,18 @@ class RollupTest {
             store.record(List.of(Results.up("fra", "relay", T0, 10), Results.degraded("fra", "relay",
                     T0.plusSeconds(20), 700), Results.up("fra", "relay", T0.plusSeconds(40), 30)));
             MinuteStatus m = store.minutes(T0, T0.plusSeconds(60)).get(0);
-            assertEquals(new MinuteStatus("relay", "fra", T0, ProbeStatus.DEGRADED, 3, 2, 1, 0, 3, 740, 700), m);
+            assertEquals(new MinuteStatus("relay", "fra", T0, Status.DEGRADED, 3, 2, 1, 0, 3, 740, 700), m);
             store.record(List.of(Results.down("fra", "relay", T0.plusSeconds(50))));
             m = store.minutes(T0, T0.plusSeconds(60)).get(0);
-            assertEquals(new MinuteStatus("relay", "fra", T0, ProbeStatus.DOWN, 4, 2, 1, 1, 3, 740, 700), m);
-            assertEquals(ProbeStatus.DOWN, store.days(LocalDate.of(2026, 3, 1), LocalDate.of(2026, 3, 2)).get(0)
+            assertEquals(new MinuteStatus("relay", "fra", T0, Status.DOWN, 4, 2, 1, 1, 3, 740, 700), m);
+            assertEquals(Status.DOWN, store.days(LocalDate.of(2026, 3, 1), LocalDate.of(2026, 3, 2)).get(0)
                     .status());
         }
     }
 
     /** Every component from every location every 20 s, a tenth of them degraded or down. */
-    private static List<ProbeResult> probes(Random random) {
-        List<ProbeResult> out = new ArrayList<>();
+    private static List<StoredResult> probes(Random random) {
+        List<StoredResult> out = new ArrayList<>();
         for (Instant t = START; t.isBefore(END); t = t.plusSeconds(20)) {
             for (String c : COMPONENTS) {
                 for (String l : LOCATIONS) {
@@ -81,30 +83,30 @@ class RollupTest {
         return out;
     }
 
-    private static void recordShuffledInBatches(Store store, List<ProbeResult> raw) {
-        List<ProbeResult> shuffled = new ArrayList<>(raw);
+    private static void recordShuffledInBatches(Store store, List<StoredResult> raw) {
+        List<StoredResult> shuffled = new ArrayList<>(raw);
         Collections.shuffle(shuffled, new Random(3));
         for (int i = 0; i < shuffled.size(); i += 17) {
             store.record(shuffled.subList(i, Math.min(i + 17, shuffled.size())));
         }
     }
 
-    private static List<MinuteStatus> expectedMinutes(List<ProbeResult> raw) {
-        Map<String, List<ProbeResult>> byKey = new TreeMap<>();
-        for (ProbeResult r : raw) {
+    private static List<MinuteStatus> expectedMinutes(List<StoredResult> raw) {
+        Map<String, List<StoredResult>> byKey = new TreeMap<>();
+        for (StoredResult r : raw) {
             byKey.computeIfAbsent(r.component() + "|" + r.location() + "|" + r.minute(), k -> new ArrayList<>())
                     .add(r);
         }
         List<MinuteStatus> out = new ArrayList<>();
-        for (List<ProbeResult> rs : byKey.values()) {
-            ProbeResult first = rs.get(0);
+        for (List<StoredResult> rs : byKey.values()) {
+            StoredResult first = rs.get(0);
             int up = 0;
             int degraded = 0;
             int down = 0;
             int latencies = 0;
             long sum = 0;
             Integer max = null;
-            for (ProbeResult r : rs) {
+            for (StoredResult r : rs) {
                 switch (r.status()) {
                     case UP -> up++;
                     case DEGRADED -> degraded++;
@@ -117,7 +119,7 @@ class RollupTest {
                 }
             }
             out.add(new MinuteStatus(first.component(), first.location(), first.minute(),
-                    ProbeStatus.worst(rs.stream().map(ProbeResult::status).toList()), rs.size(), up, degraded, down,
+                    Status.worst(rs.stream().map(StoredResult::status).toList()), rs.size(), up, degraded, down,
                     latencies, sum, max));
         }
         return out;
@@ -152,7 +154,7 @@ class RollupTest {
                 }
             }
             out.add(new DayRollup(ms.get(0).component(), LocalDate.ofInstant(ms.get(0).minute(), ZoneOffset.UTC),
-                    ProbeStatus.worst(ms.stream().map(MinuteStatus::status).toList()), up, degraded, down, probes,
+                    Status.worst(ms.stream().map(MinuteStatus::status).toList()), up, degraded, down, probes,
                     latencies, sum, max));
         }
         return out;

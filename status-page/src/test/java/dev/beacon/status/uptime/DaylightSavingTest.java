@@ -1,8 +1,8 @@
 package dev.beacon.status.uptime;
 
-import static dev.beacon.status.uptime.Observation.DEGRADED;
-import static dev.beacon.status.uptime.Observation.DOWN;
-import static dev.beacon.status.uptime.Observation.UP;
+import static dev.beacon.status.Status.DEGRADED;
+import static dev.beacon.status.Status.DOWN;
+import static dev.beacon.status.Status.UP;
 import static dev.beacon.status.uptime.UptimeReportTest.assertBudget;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -1,5 +1,7 @@
 package dev.beacon.status.uptime;
 
+import dev.beacon.status.Status;
+
 import static dev.beacon.status.uptime.Verdict.DEGRADED;
 import static dev.beacon.status.uptime.Verdict.DOWN;
 import static dev.beacon.status.uptime.Verdict.NO_DATA;
@@ -121,10 +123,10 @@ class IncidentDetectorTest {
     void feedingATimelinesVerdictsFindsTheOutageTheMajoritySaw() {
         // 2 locations; minutes 0-2 both down (DOWN), 3-4 split (tie -> UP), 5-9 both up.
         UptimeHistory.Builder b = UptimeHistory.builder(H, at(10));
-        Fill.range(b, "relay", "fra", at(0), at(10), Observation.UP);
-        Fill.range(b, "relay", "iad", at(0), at(10), Observation.UP);
-        Fill.range(b, "relay", "fra", at(0), at(5), Observation.DOWN);
-        Fill.range(b, "relay", "iad", at(0), at(3), Observation.DOWN);
+        Fill.range(b, "relay", "fra", at(0), at(10), Status.UP);
+        Fill.range(b, "relay", "iad", at(0), at(10), Status.UP);
+        Fill.range(b, "relay", "fra", at(0), at(5), Status.DOWN);
+        Fill.range(b, "relay", "iad", at(0), at(3), Status.DOWN);
         Timeline relay = b.build().component("relay");
         IncidentDetector d = new IncidentDetector("relay");
         List<IncidentEvent> events = new ArrayList<>();

@@ -1,5 +1,7 @@
 package dev.beacon.status.uptime;
 
+import dev.beacon.status.Status;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.time.Instant;
@@ -26,13 +28,13 @@ class NinetyDaysAtScaleTest {
         long t0 = System.nanoTime();
         UptimeHistory.Builder b = UptimeHistory.builder(from, to);
         SplittableRandom random = new SplittableRandom(11);
-        Observation[] results = Observation.values();
+        Status[] results = Status.values();
         for (String c : components) {
             for (String l : locations) {
                 for (Instant m = from; m.isBefore(now); m = m.plusSeconds(60)) {
                     int r = random.nextInt(100);
                     if (r < 97) {
-                        b.result(c, l, m, r < 2 ? results[r + 1] : Observation.UP);
+                        b.result(c, l, m, r < 2 ? results[r + 1] : Status.UP);
                     } // 3% of minutes this location has no result
                 }
             }

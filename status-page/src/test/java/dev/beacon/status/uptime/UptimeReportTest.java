@@ -1,7 +1,7 @@
 package dev.beacon.status.uptime;
 
-import static dev.beacon.status.uptime.Observation.DOWN;
-import static dev.beacon.status.uptime.Observation.UP;
+import static dev.beacon.status.Status.DOWN;
+import static dev.beacon.status.Status.UP;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

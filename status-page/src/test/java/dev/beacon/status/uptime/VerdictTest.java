@@ -1,8 +1,10 @@
 package dev.beacon.status.uptime;
 
-import static dev.beacon.status.uptime.Observation.DEGRADED;
-import static dev.beacon.status.uptime.Observation.DOWN;
-import static dev.beacon.status.uptime.Observation.UP;
+import dev.beacon.status.Status;
+
+import static dev.beacon.status.Status.DEGRADED;
+import static dev.beacon.status.Status.DOWN;
+import static dev.beacon.status.Status.UP;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.time.Instant;
@@ -13,7 +15,7 @@ class VerdictTest {
     private static final Instant T = Instant.parse("2024-05-01T10:00:00Z");
 
     /** The verdict of one minute reported by the given locations (fra, iad, sin, in that order). */
-    private static Verdict minute(Observation... perLocation) {
+    private static Verdict minute(Status... perLocation) {
         UptimeHistory.Builder b = UptimeHistory.builder(T, T.plusSeconds(60)).component("relay");
         String[] locations = {"fra", "iad", "sin"};
         for (int i = 0; i < perLocation.length; i++) {

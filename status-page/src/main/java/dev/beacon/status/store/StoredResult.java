@@ -1,5 +1,7 @@
 package dev.beacon.status.store;
 
+import dev.beacon.status.Status;
+
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Objects;
@@ -11,14 +13,14 @@ import java.util.Objects;
  * @param latencyMs null when the probe got no answer to time
  * @param reason    why it was not UP (null when it was): an error a person can act on, never a payload
  */
-public record ProbeResult(String location, String component, Instant ts, ProbeStatus status, Integer latencyMs,
+public record StoredResult(String location, String component, Instant ts, Status status, Integer latencyMs,
                           String reason) {
     /** Longest location or component name (the schema's VARCHAR(64)). */
     public static final int MAX_NAME = 64;
     /** Longest reason kept (the schema's VARCHAR(500)); a longer one is cut, not refused. */
     public static final int MAX_REASON = 500;
 
-    public ProbeResult {
+    public StoredResult {
         location = name("location", location);
         component = name("component", component);
         ts = Objects.requireNonNull(ts, "ts").truncatedTo(ChronoUnit.MILLIS);
