@@ -47,5 +47,3 @@
  * </table>
  */
 package dev.beacon.status.store;
-
-import dev.beacon.status.Status;
