@@ -75,7 +75,8 @@ final class AdminApi {
     }
 
     void mount(Router router) {
-        router.route("/api/*").handler(this::authorize).handler(BodyHandler.create(false).setBodyLimit(maxBodyBytes));
+        router.route("/api/*").handler(this::authorize); // before the body is read
+        router.route("/api/*").handler(BodyHandler.create(false).setBodyLimit(maxBodyBytes));
         router.get("/api/incidents").handler(rc -> blocking(rc, 200, () -> {
             Instant now = clock.instant();
             JsonArray out = new JsonArray();
