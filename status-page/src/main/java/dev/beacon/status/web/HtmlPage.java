@@ -283,7 +283,7 @@ final class HtmlPage {
     private static void maintenance(StringBuilder h, StatusView view, MaintenanceView m) {
         ZoneId zone = view.zone();
         boolean inProgress = !m.startsAt().isAfter(view.generatedAt());
-        h.append("<li class=\"maintenance\"><strong>").append(e(m.title())).append("</strong> <span class=\"")
+        h.append("<li class=\"maintenance\" id=\"maintenance-").append(m.id()).append("\"><strong>").append(e(m.title())).append("</strong> <span class=\"")
                 .append(inProgress ? "s-degraded" : "muted").append("\">").append(inProgress ? "In progress" : "Scheduled")
                 .append("</span><br>").append(time(m.startsAt(), zone)).append(" to ").append(time(m.endsAt(), zone))
                 .append(" · ").append(m.components() == null || m.components().isEmpty() ? "All components"
