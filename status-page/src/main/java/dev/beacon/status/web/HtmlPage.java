@@ -1,6 +1,5 @@
 package dev.beacon.status.web;
 
-import dev.beacon.status.store.IncidentStatus;
 import dev.beacon.status.uptime.DailyBar;
 import dev.beacon.status.uptime.ErrorBudget;
 import dev.beacon.status.uptime.MonthlyUptime;
