@@ -48,6 +48,8 @@ public class StatusPageConfig implements Validated {
     public Incidents incidents = new Incidents();
     @JsonPropertyDescription("Public listener (the page, the JSON API, /healthz, /readyz)")
     public Listener listen = new Listener("0.0.0.0", 8080);
+    @JsonPropertyDescription("The page's public URL, for the absolute links in the JSON API and the Atom feed (empty: http://<listen.host>:<listen.port>/, never the request's Host header)")
+    public String publicUrl = "";
     public Admin admin = new Admin();
 
     public static class Probes {
@@ -179,12 +181,27 @@ public class StatusPageConfig implements Validated {
     /** At least this long, since a shorter token is guessable. */
     static final int MIN_TOKEN = 16;
 
+    /** Absolute links are built from this, so a forged Host header can never end up in a cached body. */
+    public java.net.URI publicUri() {
+        String u = publicUrl.isBlank() ? "http://" + ("0.0.0.0".equals(listen.host) ? "localhost" : listen.host) + ":" + listen.port + "/" : publicUrl;
+        try {
+            java.net.URI uri = new java.net.URI(u);
+            if (!"http".equals(uri.getScheme()) && !"https".equals(uri.getScheme()) || uri.getHost() == null) {
+                throw new ConfigException("publicUrl", "must be http(s)://host[:port]/..., got '" + u + "'");
+            }
+            return uri;
+        } catch (java.net.URISyntaxException e) {
+            throw new ConfigException("publicUrl", "not a URL: '" + u + "'");
+        }
+    }
+
     @Override
     public void validate() {
         if (title == null || title.isBlank()) throw new ConfigException("title", "must be set");
         zone();
         if (!probe && !page) throw new ConfigException("probe", "probe and page are both false: this instance would do nothing");
         Checks.positive("refreshInterval", refreshInterval);
+        publicUri();
         if (database.jdbcUrl.isBlank()) {
             if (dataDir == null || dataDir.isBlank()) throw new ConfigException("dataDir", "must be set for the embedded database");
         } else if (!database.jdbcUrl.startsWith("jdbc:postgresql:") && !database.jdbcUrl.startsWith("jdbc:h2:")) {

@@ -144,7 +144,7 @@ public final class StatusPageService implements AutoCloseable {
             if (view != null) rc.response().putHeader("content-type", "text/plain").end("ready\n");
             else rc.response().setStatusCode(503).putHeader("content-type", "text/plain").end("not ready: no view computed yet\n");
         });
-        PublicRoutes.mount(router, this::view);
+        PublicRoutes.mount(router, this::view, config.publicUri());
         return router;
     }
 
