@@ -16,7 +16,9 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.security.SecureRandom;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -33,6 +35,8 @@ import picocli.CommandLine.Option;
                 "Ctrl-C or SIGTERM (exit 0). Logs go to DIR/logs/."})
 final class LocalCommand implements Callable<Integer> {
     static final String TENANT = "acme";
+    static final String CANARY_TENANT = "canary";
+    static final String CANARY_BRIDGE = "canary";
     static final String BRIDGE = "acme-bridge";
     static final String DOMAIN = "beacon.local";
     static final String COMPANY = "acme.internal";
@@ -48,6 +52,9 @@ final class LocalCommand implements Callable<Integer> {
 
     @Option(names = "--openbao-sim-jar", paramLabel = "JAR", description = "openbao-sim.jar to run (default: the one this checkout's build made)")
     Path simJar;
+
+    @Option(names = "--status-page-jar", paramLabel = "JAR", description = "status-page.jar to run (default: the one this checkout's build made)")
+    Path statusJar;
 
     @Option(names = "--nodes", defaultValue = "3", description = "Beacon nodes to run as a cluster (default: ${DEFAULT-VALUE})")
     int nodes;
@@ -65,6 +72,7 @@ final class LocalCommand implements Callable<Integer> {
         if (!beaconJar.toString().endsWith(".jar")) throw new Cli.UsageException("run 'local' from beacon.jar (java -jar beacon/target/beacon.jar local ...)");
         bridgeJar = given(bridgeJar, "bridge.jar", "--bridge-jar");
         simJar = given(simJar, "openbao-sim.jar", "--openbao-sim-jar");
+        statusJar = given(statusJar, "status-page.jar", "--status-page-jar");
         Files.createDirectories(dir.resolve("logs"));
         say("making dev certificates in " + dir.resolve("pki"));
         if (nodes < 1 || nodes > 9) throw new Cli.UsageException("--nodes must be 1-9, got " + nodes);
@@ -141,6 +149,38 @@ final class LocalCommand implements Callable<Integer> {
         waitReady("bridge " + BRIDGE, bridge, bridgeAdmin, dir.resolve("logs/bridge.log"));
         waitBridgeHoldsAll(bridgeAdmin, n);
 
+        // The status page probes the local cluster from outside, with its own canary bridge (tenant "canary").
+        int statusPort = freePort();
+        int statusAdmin = freePort();
+        String statusToken = HexFormat.of().formatHex(new SecureRandom().generateSeed(16));
+        Path statusYaml = dir.resolve("status-page.yaml");
+        List<String> probeNodes = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            probeNodes.add("{name: node-" + (i + 1) + ", relay: \"localhost:" + relayPorts[i] + "\", admin: \"http://127.0.0.1:" + adminPorts[i] + "\"}");
+        }
+        Files.writeString(statusYaml, String.join("\n",
+                "location: local",
+                "title: \"beacon (local)\"",
+                "dataDir: " + dir.resolve("status-page"),
+                "refreshInterval: 5s",
+                "probes:",
+                "  nodes: [" + String.join(", ", probeNodes) + "]",
+                "  canary: {publicAddress: \"localhost:" + relayPorts[0] + "\", bridge: " + CANARY_BRIDGE + "}",
+                "  interval: 15s",
+                "  wrapper: {cert: " + pki.canaryWrapper + "/tls.crt, key: " + pki.canaryWrapper + "/tls.key, ca: " + pki.canaryWrapper + "/ca.crt}",
+                "  innerWrapper: {cert: " + pki.canaryInnerWrapper + "/tls.crt, key: " + pki.canaryInnerWrapper + "/tls.key, ca: "
+                        + pki.canaryInnerWrapper + "/ca.crt}",
+                "  bridge: {cert: " + pki.canaryBridge + "/tls.crt, key: " + pki.canaryBridge + "/tls.key, ca: " + pki.canaryBridge + "/ca.crt}",
+                "  innerBridge: {cert: " + pki.canaryInnerBridge + "/tls.crt, key: " + pki.canaryInnerBridge + "/tls.key, ca: "
+                        + pki.canaryInnerBridge + "/ca.crt}",
+                "listen: {host: 127.0.0.1, port: " + statusPort + "}",
+                "publicUrl: \"http://127.0.0.1:" + statusPort + "/\"",
+                "admin: {host: 127.0.0.1, port: " + statusAdmin + ", token: \"" + statusToken + "\"}", ""));
+        Process statusPage = spawn("status page", List.of(java, "-jar", statusJar.toString(), "serve", "--config", statusYaml.toString()),
+                dir.resolve("logs/status-page.log"));
+        waitReady("status page", statusPage, statusAdmin, dir.resolve("logs/status-page.log"));
+        String statusUrl = "http://127.0.0.1:" + statusPort + "/";
+
         List<String> beaconAddrs = new ArrayList<>();
         for (int p : relayPorts) beaconAddrs.add("localhost:" + p);
         String wrapperCmd = String.join(" ", java, "-jar", beaconJar.toString(), "wrapper",
@@ -166,6 +206,17 @@ final class LocalCommand implements Callable<Integer> {
         bao.put("step_down_node_i", "curl -X POST http://127.0.0.1:" + simControl + "/sim/nodes/<i>/step-down");
         bao.put("hang_node_i", "curl -X POST http://127.0.0.1:" + simControl + "/sim/nodes/<i>/hang   (unhang: .../unhang)");
         out.put("openbao", bao);
+        Map<String, Object> sp = new LinkedHashMap<>();
+        sp.put("url", statusUrl);
+        sp.put("summary", statusUrl + "api/v2/summary.json");
+        sp.put("admin", "http://127.0.0.1:" + statusAdmin);
+        sp.put("admin_token", statusToken);
+        sp.put("pid", statusPage.pid());
+        sp.put("log", dir.resolve("logs/status-page.log").toString());
+        sp.put("config", statusYaml.toString());
+        sp.put("note", "probes every node (TLS, /readyz) and a canary through node-1 every 15 s; a killed node shows within a minute,"
+                + " an incident opens after 2 down minutes");
+        out.put("status_page", sp);
         Map<String, String> w = new LinkedHashMap<>();
         w.put("identity", Identity.wrapper(DOMAIN, TENANT, "demo").uri());
         w.put("cert", pki.wrapper + "/tls.crt");
@@ -192,6 +243,7 @@ final class LocalCommand implements Callable<Integer> {
         });
         System.out.println("local system up: " + n + " beacon node(s) " + beaconAddrs + ", bridge " + BRIDGE + " (tenant " + TENANT
                 + ") on every node, simulated OpenBao " + baoAddrs + " (control http://127.0.0.1:" + simControl + ")");
+        System.out.println("status page: " + statusUrl);
         System.out.println("state: " + dir.resolve("local.json"));
         System.out.println("try:   " + wrapperCmd);
         System.out.println("ready");
@@ -208,7 +260,8 @@ final class LocalCommand implements Callable<Integer> {
         return 0;
     }
 
-    private record Pki(List<Path> nodes, Path bridge, Path wrapper, Path innerBridge, Path innerWrapper, Path openbao) {
+    private record Pki(List<Path> nodes, Path bridge, Path wrapper, Path innerBridge, Path innerWrapper, Path openbao,
+                       Path canaryWrapper, Path canaryInnerWrapper, Path canaryBridge, Path canaryInnerBridge) {
     }
 
     /** Beacon operator's CA for the outer mTLS, the company's CA for the inner TLS. Reused if present. */
@@ -222,13 +275,19 @@ final class LocalCommand implements Callable<Integer> {
             nodeDirs.add(nd);
         }
         Pki p = new Pki(nodeDirs, d.resolve("bridge"), d.resolve("wrapper"), d.resolve("inner-bridge"), d.resolve("inner-wrapper"),
-                d.resolve("openbao"));
+                d.resolve("openbao"), d.resolve("canary-wrapper"), d.resolve("canary-inner-wrapper"), d.resolve("canary-bridge"),
+                d.resolve("canary-inner-bridge"));
         // OpenBao's server certificate comes from the company's CA: the bridge trusts it for the OpenBao leg.
         issue(companyCa, d.resolve("company-ca"), new DevCa.Request(Identity.node(COMPANY, "openbao")).dns("localhost").ip("127.0.0.1"), p.openbao);
         issue(beaconCa, d.resolve("beacon-ca"), new DevCa.Request(Identity.bridge(DOMAIN, TENANT, BRIDGE)), p.bridge);
         issue(beaconCa, d.resolve("beacon-ca"), new DevCa.Request(Identity.wrapper(DOMAIN, TENANT, "demo")), p.wrapper);
         issue(companyCa, d.resolve("company-ca"), new DevCa.Request(Identity.bridge(COMPANY, TENANT, BRIDGE)), p.innerBridge);
         issue(companyCa, d.resolve("company-ca"), new DevCa.Request(Identity.wrapper(COMPANY, TENANT, "demo")), p.innerWrapper);
+        // the status page: a wrapper of the canary tenant, and that tenant's canary bridge (both ends of its canary)
+        issue(beaconCa, d.resolve("beacon-ca"), new DevCa.Request(Identity.wrapper(DOMAIN, CANARY_TENANT, "status-page")), p.canaryWrapper);
+        issue(beaconCa, d.resolve("beacon-ca"), new DevCa.Request(Identity.bridge(DOMAIN, CANARY_TENANT, CANARY_BRIDGE)), p.canaryBridge);
+        issue(companyCa, d.resolve("company-ca"), new DevCa.Request(Identity.wrapper(COMPANY, CANARY_TENANT, "status-page")), p.canaryInnerWrapper);
+        issue(companyCa, d.resolve("company-ca"), new DevCa.Request(Identity.bridge(COMPANY, CANARY_TENANT, CANARY_BRIDGE)), p.canaryInnerBridge);
         return p;
     }
 

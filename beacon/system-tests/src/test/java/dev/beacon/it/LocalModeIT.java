@@ -59,6 +59,28 @@ class LocalModeIT {
             long simPid = state.get("openbao").get("pid").asLong();
             assertTrue(ProcessHandle.of(simPid).isPresent(), "the OpenBao simulator runs as its own process");
 
+            // the status page probes the local cluster: its URL is on the console and in local.json
+            String statusUrl = state.get("status_page").get("url").asText();
+            assertTrue(output.contains("status page: " + statusUrl), "the console names the status page: " + output);
+            java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+            dev.beacon.tls.testing.Await.until("the status page shows every node's probes and the canary operational",
+                    java.time.Duration.ofSeconds(60), () -> {
+                        try {
+                            JsonNode summary = new ObjectMapper().readTree(http.send(java.net.http.HttpRequest.newBuilder(
+                                    java.net.URI.create(statusUrl + "api/v2/summary.json")).build(),
+                                    java.net.http.HttpResponse.BodyHandlers.ofString()).body());
+                            int operational = 0;
+                            for (JsonNode c : summary.get("components")) if (c.get("status").asText().equals("operational")) operational++;
+                            return operational == 8; // the service, TLS and /readyz of three nodes, the canary
+                        } catch (Exception e) {
+                            return false;
+                        }
+                    });
+            String page = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(statusUrl)).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+            assertTrue(page.contains("All systems operational"), page.substring(0, Math.min(500, page.length())));
+            long statusPid = state.get("status_page").get("pid").asLong();
+
             local.destroy(); // SIGTERM, like Ctrl-C
             assertTrue(local.waitFor(60, TimeUnit.SECONDS), "local mode stops on SIGTERM");
             assertEquals(0, local.exitValue(), "and exits 0");
@@ -68,6 +90,7 @@ class LocalModeIT {
             assertFalse(ProcessHandle.of(bridgePid).map(ProcessHandle::isAlive).orElse(false), "bridge process stopped");
             assertFalse(ProcessHandle.of(state.get("openbao").get("pid").asLong()).map(ProcessHandle::isAlive).orElse(false),
                     "simulator stopped");
+            assertFalse(ProcessHandle.of(statusPid).map(ProcessHandle::isAlive).orElse(false), "status page stopped");
         } finally {
             local.destroyForcibly();
         }
