@@ -6,11 +6,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.beacon.tls.testing.Await;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -62,13 +68,13 @@ class LocalModeIT {
             // the status page probes the local cluster: its URL is on the console and in local.json
             String statusUrl = state.get("status_page").get("url").asText();
             assertTrue(output.contains("status page: " + statusUrl), "the console names the status page: " + output);
-            java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
-            dev.beacon.tls.testing.Await.until("the status page shows every node's probes and the canary operational",
-                    java.time.Duration.ofSeconds(60), () -> {
+            HttpClient http = HttpClient.newHttpClient();
+            Await.until("the status page shows every node's probes and the canary operational",
+                    Duration.ofSeconds(60), () -> {
                         try {
-                            JsonNode summary = new ObjectMapper().readTree(http.send(java.net.http.HttpRequest.newBuilder(
-                                    java.net.URI.create(statusUrl + "api/v2/summary.json")).build(),
-                                    java.net.http.HttpResponse.BodyHandlers.ofString()).body());
+                            JsonNode summary = new ObjectMapper().readTree(http.send(HttpRequest.newBuilder(
+                                    URI.create(statusUrl + "api/v2/summary.json")).build(),
+                                    HttpResponse.BodyHandlers.ofString()).body());
                             int operational = 0;
                             for (JsonNode c : summary.get("components")) if (c.get("status").asText().equals("operational")) operational++;
                             return operational == 8; // the service, TLS and /readyz of three nodes, the canary
@@ -76,8 +82,8 @@ class LocalModeIT {
                             return false;
                         }
                     });
-            String page = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(statusUrl)).build(),
-                    java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+            String page = http.send(HttpRequest.newBuilder(URI.create(statusUrl)).build(),
+                    HttpResponse.BodyHandlers.ofString()).body();
             assertTrue(page.contains("All systems operational"), page.substring(0, Math.min(500, page.length())));
             long statusPid = state.get("status_page").get("pid").asLong();
 
