@@ -93,6 +93,9 @@ public final class PublicRoutes {
             get("/badge/status.svg", r -> Cached.ok(Cached.SVG, Cached.BADGE,
                     Badge.status(r.view().indicator(), r.view().stale(), label(r, "status"))));
             get("/badge/uptime/:file", PublicRoutes::uptimeBadge);
+            // browsers ask for it on every first visit; a 404 there is an error in every visitor's console
+            router.route("/favicon.ico").method(HttpMethod.GET).method(HttpMethod.HEAD).handler(rc -> rc.response()
+                    .setStatusCode(204).putHeader("Cache-Control", Cached.BADGE).end());
             router.errorHandler(404, rc -> send(rc, Cached.of(404, Cached.HTML, Cached.ERROR,
                     smallPage("Not found", "There is no such page here. The status page is at <a href=\"/\">/</a>."))));
             router.errorHandler(405, rc -> send(rc, Cached.of(405, Cached.HTML, Cached.ERROR,

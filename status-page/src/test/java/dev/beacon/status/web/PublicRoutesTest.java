@@ -93,6 +93,13 @@ class PublicRoutesTest {
     }
 
     @Test
+    void theFaviconABrowserAsksForIsAnEmptyAnswerNotA404() throws Exception {
+        HttpResponse<String> icon = get("/favicon.ico");
+        assertEquals(204, icon.statusCode(), "a 404 would be an error in every visitor's console");
+        assertEquals("public, max-age=300", header(icon, "Cache-Control"));
+    }
+
+    @Test
     void unknownThingsAre404sWithASmallPage() throws Exception {
         HttpResponse<String> page = get("/no/such/page");
         assertEquals(404, page.statusCode());
