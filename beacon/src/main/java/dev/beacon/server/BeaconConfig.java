@@ -6,6 +6,7 @@ import static dev.beacon.config.Checks.positive;
 
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import dev.beacon.config.ConfigException;
+import dev.beacon.config.Listen;
 import dev.beacon.config.TlsSection;
 import dev.beacon.config.Validated;
 import dev.beacon.protocol.Protocol;
@@ -45,21 +46,6 @@ public class BeaconConfig implements Validated {
     }
 
     /** A listening address; relay and admin each describe what listens there. */
-    public static class Listen {
-        @JsonPropertyDescription("Address to listen on; 0.0.0.0 means every interface")
-        public String host;
-        @JsonPropertyDescription("TCP port; 0 picks a free one")
-        public int port;
-
-        public Listen() {
-        }
-
-        Listen(String host, int port) {
-            this.host = host;
-            this.port = port;
-        }
-    }
-
     public static class Limits {
         @JsonPropertyDescription("TLS handshake plus first frame must complete within this")
         public Duration handshakeTimeout = Duration.ofSeconds(10);

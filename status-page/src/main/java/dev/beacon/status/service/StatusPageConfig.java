@@ -5,6 +5,7 @@ import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import dev.beacon.config.Checks;
 import dev.beacon.config.ConfigException;
 import dev.beacon.config.HostPort;
+import dev.beacon.config.Listen;
 import dev.beacon.config.Validated;
 import dev.beacon.status.probe.ProbeConfig;
 import dev.beacon.status.store.Retention;
@@ -47,7 +48,7 @@ public class StatusPageConfig implements Validated {
     public RetentionSection retention = new RetentionSection();
     public Incidents incidents = new Incidents();
     @JsonPropertyDescription("Public listener (the page, the JSON API, /healthz, /readyz)")
-    public Listener listen = new Listener("0.0.0.0", 8080);
+    public Listen listen = new Listen("0.0.0.0", 8080);
     @JsonPropertyDescription("The page's public URL, for the absolute links in the JSON API and the Atom feed (empty: http://<listen.host>:<listen.port>/, never the request's Host header)")
     public String publicUrl = "";
     public Admin admin = new Admin();
@@ -146,21 +147,6 @@ public class StatusPageConfig implements Validated {
         public int openAfter = 2;
         @JsonPropertyDescription("Resolve an automatically opened incident after this many consecutive good minutes")
         public int resolveAfter = 2;
-    }
-
-    public static class Listener {
-        @JsonPropertyDescription("Address to listen on")
-        public String host;
-        @JsonPropertyDescription("Port to listen on; 0 picks a free one")
-        public int port;
-
-        public Listener() {
-        }
-
-        Listener(String host, int port) {
-            this.host = host;
-            this.port = port;
-        }
     }
 
     public static class Admin {

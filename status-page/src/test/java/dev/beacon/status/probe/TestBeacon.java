@@ -32,7 +32,7 @@ final class TestBeacon implements AutoCloseable {
         pki = TestPki.create(dir);
         nodeCert = pki.node("n1");
         BeaconConfig c = new BeaconConfig();
-        for (BeaconConfig.Listen l : List.of(c.relay, c.admin)) { // loopback, free ports
+        for (dev.beacon.config.Listen l : List.of(c.relay, c.admin)) { // loopback, free ports
             l.host = "127.0.0.1";
             l.port = 0;
         }
