@@ -8,8 +8,10 @@ import picocli.CommandLine.Command;
 /** {@code java -jar status-page.jar <command>}. */
 @Command(name = "status-page.jar", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = {"The beacon's status page: probes the beacon from outside like a user, keeps the uptime history,",
-                "and publishes it. 'serve' runs it; 'incident' and 'maintenance' talk to a running one's admin API."},
-        subcommands = {ServeCommand.class, IncidentCommand.class, MaintenanceCommand.class, CommandLine.HelpCommand.class})
+                "and publishes it. 'serve' runs it; 'incident' and 'maintenance' talk to a running one's admin API;",
+                "'bench' measures it against its performance targets."},
+        subcommands = {ServeCommand.class, IncidentCommand.class, MaintenanceCommand.class, BenchCommand.class,
+                CommandLine.HelpCommand.class})
 public final class StatusPageMain implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
