@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import org.openqa.selenium.chrome.ChromeDriver;
@@ -108,12 +109,31 @@ final class HeadlessChromium {
         return Files.size(file);
     }
 
-    static void quit(ChromeDriver d) {
+    /**
+     * Ends the session and then waits until no Chromium process of that profile is left: ChromeDriver returns from
+     * quit while the browser's helper processes may still be writing into the profile, and a profile directory
+     * written to during its deletion fails the test's clean-up (seen in CI: "Failed to delete temp directory").
+     */
+    static void quit(ChromeDriver d, Path profile) throws InterruptedException {
         if (d == null) return;
         try {
             d.quit();
         } catch (RuntimeException e) {
             System.err.println("closing Chromium failed: " + e);
+        }
+        String flag = "--user-data-dir=" + profile;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (true) {
+            List<ProcessHandle> left = ProcessHandle.allProcesses()
+                    .filter(p -> p.info().commandLine().map(c -> c.contains(flag)).orElse(false)).toList();
+            if (left.isEmpty()) return;
+            if (System.nanoTime() > deadline) {
+                left.forEach(ProcessHandle::destroyForcibly);
+                for (ProcessHandle p : left) p.onExit().orTimeout(10, TimeUnit.SECONDS).exceptionally(x -> p).join();
+                return;
+            }
+            CompletableFuture.anyOf(left.stream().map(ProcessHandle::onExit).toArray(CompletableFuture[]::new))
+                    .orTimeout(1, TimeUnit.SECONDS).exceptionally(x -> null).join();
         }
     }
 }

@@ -98,8 +98,8 @@ class StatusPageBrowserIT {
 
     @AfterAll
     void stop() throws Exception {
-        HeadlessChromium.quit(chromium);
-        HeadlessChromium.quit(noScript);
+        HeadlessChromium.quit(chromium, dir.resolve("chromium"));
+        HeadlessChromium.quit(noScript, dir.resolve("chromium-noscript"));
         if (page != null) page.close();
         if (cluster != null) cluster.close();
     }

@@ -253,6 +253,12 @@ public final class StatusPageService implements AutoCloseable {
     @Override
     public void close() {
         refresher.shutdownNow();
+        try {
+            // a refresh or purge under way still reads the store: let it end before the store closes under it
+            if (!refresher.awaitTermination(30, TimeUnit.SECONDS)) LOG.warn("the view refresher did not stop within 30 s");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         for (AutoCloseable r : resources) {
             try {
                 r.close();
