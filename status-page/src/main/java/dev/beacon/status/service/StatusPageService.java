@@ -227,6 +227,7 @@ public final class StatusPageService implements AutoCloseable {
         try {
             Store.Purged p = store.purge(clock.instant());
             LOG.info("purged old rows results={} minutes={} days={}", p.results(), p.minutes(), p.days());
+            if (p.minutes() > 0 && builder != null) builder.invalidate(); // they may still be in its cache
         } catch (RuntimeException e) {
             LOG.warn("purging old rows failed, retrying at the next interval: {}", e.getMessage());
         }

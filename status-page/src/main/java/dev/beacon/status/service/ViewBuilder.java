@@ -29,7 +29,9 @@ import java.util.Set;
 /**
  * One {@link StatusView} from the store at one instant: minute roll-ups of the last 90 days (and the current month)
  * through {@link UptimeHistory} and {@link UptimeReport}, the 24-hour latency from the minute roll-ups, incidents of
- * the last 90 days and the maintenance windows still ahead. Blocks on the database: run it on a worker thread.
+ * the last 90 days and the maintenance windows still ahead. The minutes are kept between builds in a
+ * {@link MinuteCache}, which re-reads only the days written since. Blocks on the database: run it on a worker thread,
+ * one build at a time.
  */
 final class ViewBuilder {
     /** The span of history the page shows (rolling 90 days, 90 daily bars). */
@@ -42,6 +44,7 @@ final class ViewBuilder {
     private final ZoneId zone;
     private final List<String> configured;
     private final Duration fresh;
+    private final MinuteCache cache = new MinuteCache(Instant::now);
 
     /**
      * @param configured components the page always shows (from the probe config), before any others found in the data
@@ -58,6 +61,11 @@ final class ViewBuilder {
     record Built(StatusView view, UptimeHistory history) {
     }
 
+    /** The next build reads every minute again (after a purge removed some). */
+    void invalidate() {
+        cache.invalidate();
+    }
+
     Built build(Store store, Instant now) {
         Instant nowMinute = now.truncatedTo(ChronoUnit.MINUTES);
         LocalDate today = LocalDate.ofInstant(now, zone);
@@ -67,20 +75,20 @@ final class ViewBuilder {
         Instant from = min(min(nowMinute.minus(HISTORY), firstBar), monthStart).truncatedTo(ChronoUnit.MINUTES);
         Instant to = max(nowMinute.plus(1, ChronoUnit.MINUTES), monthEnd);
 
-        List<MinuteStatus> minutes = store.minutes(from, nowMinute.plus(1, ChronoUnit.MINUTES));
+        Instant end = nowMinute.plus(1, ChronoUnit.MINUTES);
+        cache.sync(store, from, end);
+        // the sparkline's 24 hours (and the bucket the span starts in) with their latencies: a few thousand rows
+        List<MinuteStatus> minutes = store.minutes(nowMinute.minus(LATENCY_SPAN).minus(LATENCY_BUCKET), end);
         List<Maintenance> windows = store.maintenances(from, to);
         List<Incident> incidents = store.incidents(now.minus(HISTORY), now.plusSeconds(1));
         List<Maintenance> ahead = store.maintenances(now, Instant.parse("9999-01-01T00:00:00Z"));
 
         Set<String> components = new LinkedHashSet<>(configured);
+        cache.components().forEach(components::add);
         UptimeHistory.Builder history = UptimeHistory.builder(from, to);
         configured.forEach(history::component);
-        Instant dataAsOf = null;
-        for (MinuteStatus m : minutes) {
-            components.add(m.component());
-            history.result(m.component(), m.location(), m.minute(), m.status());
-            if (dataAsOf == null || m.minute().isAfter(dataAsOf)) dataAsOf = m.minute();
-        }
+        cache.feed(history);
+        Instant dataAsOf = cache.newest();
         for (Maintenance w : windows) {
             if (w.allComponents()) {
                 history.maintenance(MaintenanceWindow.forAll(w.startsAt(), w.endsAt()));

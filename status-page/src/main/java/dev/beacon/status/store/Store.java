@@ -41,7 +41,7 @@ public final class Store implements Recorder, AutoCloseable {
     private static final String[] MINUTE_COLUMNS = {"component", "location", "minute_utc", "status", "probes", "up",
             "degraded", "down", "latency_count", "latency_sum_ms", "latency_max_ms"};
     private static final String[] DAY_COLUMNS = {"component", "day_utc", "status", "up_minutes", "degraded_minutes",
-            "down_minutes", "probes", "latency_count", "latency_sum_ms", "latency_max_ms"};
+            "down_minutes", "probes", "latency_count", "latency_sum_ms", "latency_max_ms", "written_at"};
     private static final String COUNTS = "sum(CASE WHEN status = 'UP' THEN 1 ELSE 0 END), "
             + "sum(CASE WHEN status = 'DEGRADED' THEN 1 ELSE 0 END), sum(CASE WHEN status = 'DOWN' THEN 1 ELSE 0 END)";
 
@@ -217,6 +217,7 @@ public final class Store implements Recorder, AutoCloseable {
         String sql = "SELECT component, " + COUNTS
                 + ", sum(probes), sum(latency_count), sum(latency_sum_ms), max(latency_max_ms) FROM probe_minute"
                 + " WHERE minute_utc >= ? AND minute_utc < ? GROUP BY component";
+        Instant writtenAt = Instant.now();
         try (PreparedStatement select = c.prepareStatement(sql);
              PreparedStatement upsert = c.prepareStatement(upsertDay)) {
             select.setObject(1, day.atStartOfDay());
@@ -238,6 +239,7 @@ public final class Store implements Recorder, AutoCloseable {
                     upsert.setLong(8, rs.getLong(6));
                     upsert.setLong(9, rs.getLong(7));
                     setInteger(upsert, 10, integer(rs, 8));
+                    upsert.setObject(11, utc(writtenAt));
                     upsert.addBatch();
                 }
             }
@@ -281,6 +283,45 @@ public final class Store implements Recorder, AutoCloseable {
                 rs -> new MinuteStatus(rs.getString(1), rs.getString(2), instant(rs, 3),
                         Status.valueOf(rs.getString(4)), rs.getInt(5), rs.getInt(6), rs.getInt(7),
                         rs.getInt(8), rs.getInt(9), rs.getLong(10), integer(rs, 11)));
+    }
+
+    /**
+     * The UTC days whose roll-up of any component was recomputed at or after {@code since} by the clock of the
+     * writer that recomputed it (a day's minute rows change only together with its day row), oldest first.
+     */
+    public List<LocalDate> daysWrittenSince(Instant since) {
+        return query("reading which days changed",
+                "SELECT DISTINCT day_utc FROM probe_day WHERE written_at >= ? ORDER BY day_utc",
+                ps -> ps.setObject(1, utc(since)),
+                rs -> rs.getObject(1, LocalDate.class));
+    }
+
+    /** Receives minute verdict inputs one row at a time (see {@link #scanMinutes}). */
+    @FunctionalInterface
+    public interface MinuteSink {
+        void minute(String component, String location, Instant minute, Status status);
+    }
+
+    /**
+     * The status of every (component, location, minute) with minute in [from, to), handed to the sink row by row
+     * without building a list: 90 days are about two million rows. PostgreSQL streams them (a fetch size inside a
+     * transaction); the sink runs on the calling thread.
+     */
+    public void scanMinutes(Instant from, Instant to, MinuteSink sink) {
+        transaction("reading minute roll-ups", c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT component, location, minute_utc, status"
+                    + " FROM probe_minute WHERE minute_utc >= ? AND minute_utc < ?")) {
+                ps.setFetchSize(10_000);
+                ps.setObject(1, utc(from));
+                ps.setObject(2, utc(to));
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        sink.minute(rs.getString(1), rs.getString(2), instant(rs, 3), Status.valueOf(rs.getString(4)));
+                    }
+                }
+                return null;
+            }
+        });
     }
 
     /** Day roll-ups of every component with day in [from, to), by component and day. */

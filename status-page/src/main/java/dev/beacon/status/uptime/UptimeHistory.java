@@ -37,6 +37,11 @@ public final class UptimeHistory {
         return new Builder(from, to);
     }
 
+    /** A result as {@link Builder#minutes} takes it: 1 + the status's ordinal (0 is "no report"). */
+    public static byte code(Status result) {
+        return (byte) (1 + result.ordinal());
+    }
+
     /** Components in the order they were first named. */
     public List<String> components() {
         return List.copyOf(components.keySet());
@@ -99,6 +104,30 @@ public final class UptimeHistory {
                     c -> new LinkedHashMap<>()).computeIfAbsent(Objects.requireNonNull(location, "location"),
                     l -> new byte[length]);
             perMinute[(int) i] = (byte) (1 + result.ordinal());
+            return this;
+        }
+
+        /**
+         * One location's results for a run of minutes at once: {@code codes[i]} is the minute starting
+         * {@code first} plus i minutes, encoded by {@link UptimeHistory#code} (0: no report, which leaves the
+         * minute as it is). Minutes outside the span are ignored.
+         */
+        public Builder minutes(String component, String location, Instant first, byte[] codes) {
+            long offset = Minutes.containing(first) - firstMinute;
+            byte[] perMinute = results.computeIfAbsent(Objects.requireNonNull(component, "component"),
+                    c -> new LinkedHashMap<>()).computeIfAbsent(Objects.requireNonNull(location, "location"),
+                    l -> new byte[length]);
+            int from = (int) Math.max(0, -offset);
+            int to = (int) Math.min(codes.length, length - offset);
+            for (int i = from; i < to; i++) {
+                byte b = codes[i];
+                if (b != 0) {
+                    if (b < 0 || b > RESULTS.length) {
+                        throw new IllegalArgumentException("not a result code: " + b);
+                    }
+                    perMinute[(int) (offset + i)] = b;
+                }
+            }
             return this;
         }
 

@@ -21,6 +21,9 @@ class MigrationTest {
     private static final List<String> TABLES = List.of("probe_result", "probe_minute", "probe_day", "store_state",
             "incident", "incident_component", "incident_update", "maintenance", "maintenance_component");
 
+    /** Every migration the module ships. */
+    private static final long MIGRATIONS = migrations();
+
     private static final String APPLIED =
             "SELECT count(*) FROM flyway_schema_history WHERE success AND version IS NOT NULL";
 
@@ -30,7 +33,7 @@ class MigrationTest {
             for (String table : TABLES) {
                 assertTrue(count(db, "SELECT count(*) FROM " + table) >= 0, table);
             }
-            assertEquals(1, count(db, APPLIED));
+            assertEquals(MIGRATIONS, count(db, APPLIED));
         }
     }
 
@@ -41,7 +44,22 @@ class MigrationTest {
         }
         try (Store store = db.open()) {
             assertEquals(1, store.results("relay", Results.T0, Results.T0.plusSeconds(1)).size());
-            assertEquals(1, count(db, APPLIED));
+            assertEquals(MIGRATIONS, count(db, APPLIED));
+        }
+    }
+
+    @OnBothDatabases
+    void aDatabaseOfTheFirstReleaseIsUpgradedInPlaceAndKeepsItsHistory(TestDatabase db) throws SQLException {
+        org.flywaydb.core.Flyway.configure().dataSource(db.url(), db.user(), db.password())
+                .locations("classpath:db/migration").target("1").load().migrate();
+        try (Connection c = DriverManager.getConnection(db.url(), db.user(), db.password()); Statement s = c.createStatement()) {
+            s.execute("INSERT INTO probe_day (component, day_utc, status, up_minutes, degraded_minutes, down_minutes, probes,"
+                    + " latency_count, latency_sum_ms, latency_max_ms) VALUES ('relay', DATE '2026-03-01', 'UP', 1440, 0, 0, 2880, 2880, 28800, 40)");
+        }
+        try (Store store = db.open()) {
+            assertEquals(MIGRATIONS, count(db, APPLIED));
+            assertEquals(1440, store.days(java.time.LocalDate.of(2026, 3, 1), java.time.LocalDate.of(2026, 3, 2)).get(0).upMinutes());
+            assertEquals(List.of(), store.daysWrittenSince(Instant.EPOCH), "a day written before the upgrade has no time");
         }
     }
 
@@ -71,6 +89,14 @@ class MigrationTest {
              ResultSet rs = s.executeQuery(sql)) {
             rs.next();
             return rs.getLong(1);
+        }
+    }
+
+    private static long migrations() {
+        try (var files = java.nio.file.Files.list(Path.of("src/main/resources/db/migration"))) {
+            return files.filter(f -> f.getFileName().toString().matches("V\\d+__.*\\.sql")).count();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
         }
     }
 }

@@ -52,6 +52,20 @@ class RollupTest {
     }
 
     @OnBothDatabases
+    void aDayIsListedAsWrittenFromTheMomentOneOfItsResultsIsRecorded(TestDatabase db) throws InterruptedException {
+        try (Store store = db.open()) {
+            store.record(List.of(Results.up("fra", "relay", T0, 10), Results.up("fra", "relay", T0.plus(1, ChronoUnit.DAYS), 10)));
+            Instant between = Instant.now();
+            assertEquals(List.of(T0.atOffset(ZoneOffset.UTC).toLocalDate(), T0.atOffset(ZoneOffset.UTC).toLocalDate().plusDays(1)),
+                    store.daysWrittenSince(between.minusSeconds(60)));
+            // a late result of the first day, recorded after "between": only that day changed
+            while (!Instant.now().isAfter(between)) Thread.onSpinWait();
+            store.record(List.of(Results.down("iad", "relay", T0.plusSeconds(300))));
+            assertEquals(List.of(T0.atOffset(ZoneOffset.UTC).toLocalDate()), store.daysWrittenSince(between));
+        }
+    }
+
+    @OnBothDatabases
     void aMinuteIsAsBadAsItsWorstProbeAndCountsEachStatus(TestDatabase db) {
         try (Store store = db.open()) {
             store.record(List.of(Results.up("fra", "relay", T0, 10), Results.degraded("fra", "relay",
