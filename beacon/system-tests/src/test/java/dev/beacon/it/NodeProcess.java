@@ -57,6 +57,14 @@ final class NodeProcess implements AutoCloseable {
         return this;
     }
 
+    /** When the node's relay certificate expires, read from its file. */
+    java.time.Instant certificateNotAfter() throws IOException, java.security.cert.CertificateException {
+        try (var in = Files.newInputStream(tls.cert())) {
+            return ((java.security.cert.X509Certificate) java.security.cert.CertificateFactory.getInstance("X.509")
+                    .generateCertificate(in)).getNotAfter().toInstant();
+        }
+    }
+
     String relay() {
         return "localhost:" + relayPort;
     }

@@ -126,6 +126,15 @@ class StatusPageBrowserIT {
         assertEquals("b-nodata", barClass("node/nc/tls", 85), "nc joined 80 days ago");
         assertEquals("b-up", barClass("node/nc/tls", 79));
         assertEquals("b-major", barClass("service", 40), "the service is down when any component is");
+        // each node's certificate expiry, as its TLS probe saw it in the handshake
+        for (int i = 0; i < NODES.size(); i++) {
+            long days = Duration.between(Instant.now(), cluster.node(i).certificateNotAfter()).toDays();
+            String tls = "node/" + NODES.get(i) + "/tls";
+            reloadUntil(chromium, "the certificate expiry of " + tls, d -> !d.findElements(
+                    By.cssSelector("[id='component-" + tls + "'] p.certificate")).isEmpty());
+            String shown = component(tls).findElement(By.cssSelector("p.certificate")).getText();
+            assertTrue(shown.startsWith("Certificate valid until ") && shown.endsWith("(" + days + " days)."), shown);
+        }
         long size = HeadlessChromium.screenshot(chromium, SCREENSHOTS.resolve("status-page-light.png"), Integer.MAX_VALUE);
         assertTrue(size > 10_000, "a light screenshot of " + size + " bytes");
     }
@@ -162,6 +171,7 @@ class StatusPageBrowserIT {
             assertEquals("Operational", state(chromium, "node/" + n + "/readyz"), n);
         }
         assertEquals("Partial outage", chromium.findElement(By.cssSelector(".banner")).getText());
+        assertEquals("Partial outage", state(chromium, "service"), "the service's row says what the banner says");
         assertEquals(List.of(), HeadlessChromium.consoleErrors(chromium), "console errors");
     }
 

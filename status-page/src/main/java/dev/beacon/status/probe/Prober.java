@@ -67,6 +67,15 @@ public final class Prober implements AutoCloseable {
      * the canary bridge (registered on every node) and the end-to-end canary through the public address.
      */
     public static Prober create(ProbeConfig config, ResultSink sink, MeterRegistry meters) {
+        return create(config, sink, meters, (node, notAfter) -> { });
+    }
+
+    /**
+     * As {@link #create(ProbeConfig, ResultSink, MeterRegistry)}, also telling {@code certificates} each node
+     * certificate's expiry (by node name) whenever a TLS probe sees one; called on a probe thread, must not block.
+     */
+    public static Prober create(ProbeConfig config, ResultSink sink, MeterRegistry meters,
+                                java.util.function.BiConsumer<String, java.time.Instant> certificates) {
         config.validate();
         ProbeMetrics metrics = new ProbeMetrics(meters, config.location());
         EventLoopGroup group = Transport.group(1, "probe");
@@ -77,7 +86,10 @@ public final class Prober implements AutoCloseable {
         TlsMaterial wrapper = TlsMaterial.load(config.tls().wrapper());
         List<Probe> probes = new ArrayList<>();
         for (ProbeConfig.Node n : config.nodes()) {
-            probes.add(new TlsProbe(n.name(), n.relay(), wrapper, group, metrics::nodeCertificate));
+            probes.add(new TlsProbe(n.name(), n.relay(), wrapper, group, (node, notAfter) -> {
+                metrics.nodeCertificate(node, notAfter);
+                certificates.accept(node, notAfter);
+            }));
             probes.add(new ReadyzProbe(n.name(), n.admin(), http));
         }
         CanaryBridge bridge = null;

@@ -3,6 +3,7 @@ package dev.beacon.status.service;
 import dev.beacon.status.probe.ProbeConfig;
 import dev.beacon.status.probe.ProbeResult;
 import dev.beacon.status.probe.Prober;
+import dev.beacon.status.store.CertificateSeen;
 import dev.beacon.status.store.ResultBuffer;
 import dev.beacon.status.store.Store;
 import dev.beacon.status.store.StoredResult;
@@ -20,8 +21,11 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -44,6 +48,8 @@ public final class StatusPageService implements AutoCloseable {
     private final PrometheusMeterRegistry meters;
     private final Clock clock;
     private final List<AutoCloseable> resources = new ArrayList<>();
+    /** Node certificates seen by the TLS probes and not yet written, by component. */
+    private final Map<String, CertificateSeen> seenCertificates = new ConcurrentHashMap<>();
     private final ScheduledExecutorService refresher = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "status-refresh");
         t.setDaemon(true);
@@ -110,8 +116,22 @@ public final class StatusPageService implements AutoCloseable {
                 .description("Probe results waiting for the database; grows while it is away").register(meters);
         Gauge.builder("status.store.dropped", buffer, ResultBuffer::dropped)
                 .description("Probe results dropped because the buffer was full (the database away too long)").register(meters);
-        prober = Prober.create(probes, this::record, meters);
+        prober = Prober.create(probes, this::record, meters, (node, notAfter) ->
+                seenCertificates.put("node/" + node + "/tls", new CertificateSeen("node/" + node + "/tls", probes.location(), notAfter, clock.instant())));
         resources.add(0, prober);
+        // the certificates seen go to the store on their own thread, the newest per node, once per probe interval;
+        // while the database is away they wait (one per node), like results do in the buffer
+        ScheduledExecutorService writer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "status-certificates");
+            t.setDaemon(true);
+            return t;
+        });
+        long every = probes.timing().interval().toMillis();
+        writer.scheduleWithFixedDelay(this::writeCertificates, every, every, TimeUnit.MILLISECONDS);
+        resources.add(0, () -> {
+            writer.shutdownNow();
+            writer.awaitTermination(10, TimeUnit.SECONDS);
+        });
         for (ProbeConfig.Node n : probes.nodes()) {
             components.add("node/" + n.name() + "/tls");
             components.add("node/" + n.name() + "/readyz");
@@ -130,6 +150,17 @@ public final class StatusPageService implements AutoCloseable {
         }
         if (!config.probes.canary.publicAddress.isBlank()) out.add("canary");
         return out;
+    }
+
+    private void writeCertificates() {
+        Map<String, CertificateSeen> batch = new HashMap<>(seenCertificates);
+        if (batch.isEmpty()) return;
+        try {
+            store.certificatesSeen(batch.values());
+            batch.forEach(seenCertificates::remove); // only those not replaced by a newer sighting meanwhile
+        } catch (RuntimeException e) {
+            LOG.debug("writing node certificates failed, keeping them for the next interval: {}", e.getMessage());
+        }
     }
 
     private void record(ProbeResult r) {

@@ -1,6 +1,7 @@
 package dev.beacon.status.service;
 
 import dev.beacon.status.Status;
+import dev.beacon.status.store.CertificateSeen;
 import dev.beacon.status.store.Incident;
 import dev.beacon.status.store.IncidentUpdate;
 import dev.beacon.status.store.Maintenance;
@@ -24,6 +25,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -82,6 +84,7 @@ final class ViewBuilder {
         List<Maintenance> windows = store.maintenances(from, to);
         List<Incident> incidents = store.incidents(now.minus(HISTORY), now.plusSeconds(1));
         List<Maintenance> ahead = store.maintenances(now, Instant.parse("9999-01-01T00:00:00Z"));
+        Map<String, CertificateSeen> certificates = store.certificates();
 
         Set<String> components = new LinkedHashSet<>(configured);
         cache.components().forEach(components::add);
@@ -102,9 +105,9 @@ final class ViewBuilder {
         List<StatusView.ComponentView> views = new ArrayList<>();
         for (String c : built.components()) {
             if (!components.contains(c)) continue; // named only by a maintenance window
-            views.add(component(store, built.component(c), minutes, incidents, recent, now));
+            views.add(component(store, built.component(c), minutes, incidents, recent, now, certificates.get(c)));
         }
-        StatusView.ComponentView service = component(store, built.service(), minutes, incidents, recent, now);
+        StatusView.ComponentView service = component(store, built.service(), minutes, incidents, recent, now, null);
         boolean stale = dataAsOf == null || dataAsOf.isBefore(recent);
         StatusView view = new StatusView(title, now, dataAsOf, stale, zone, indicator(service, views, incidents), service,
                 List.copyOf(views), incidents.stream().map(ViewBuilder::incident).toList(),
@@ -113,7 +116,7 @@ final class ViewBuilder {
     }
 
     private StatusView.ComponentView component(Store store, Timeline t, List<MinuteStatus> minutes, List<Incident> incidents,
-                                               Instant recent, Instant now) {
+                                               Instant recent, Instant now, CertificateSeen certificate) {
         boolean isService = t.name().equals(UptimeHistory.SERVICE);
         Status current = null;
         for (Instant m = now.truncatedTo(ChronoUnit.MINUTES); !m.isBefore(recent); m = m.minus(1, ChronoUnit.MINUTES)) {
@@ -135,7 +138,7 @@ final class ViewBuilder {
         }
         return new StatusView.ComponentView(t.name(), displayName(t.name()), current, reason, UptimeReport.rolling(t, now),
                 UptimeReport.monthToDate(t, zone, now), List.copyOf(days),
-                latency(isService ? null : t.name(), minutes, now), null);
+                latency(isService ? null : t.name(), minutes, now), certificate == null ? null : certificate.notAfter());
     }
 
     /** Why the component is not up, from its newest raw result that was not. */
@@ -186,12 +189,7 @@ final class ViewBuilder {
 
     private static StatusView.Indicator indicator(StatusView.ComponentView service, List<StatusView.ComponentView> components,
                                                   List<Incident> incidents) {
-        StatusView.Indicator probes = StatusView.Indicator.NONE;
-        long withData = components.stream().filter(c -> c.current() != null).count();
-        long down = components.stream().filter(c -> c.current() == Status.DOWN).count();
-        if (down > 0 && down == withData) probes = StatusView.Indicator.CRITICAL;
-        else if (down > 0) probes = StatusView.Indicator.MAJOR;
-        else if (service.current() == Status.DEGRADED) probes = StatusView.Indicator.MINOR;
+        StatusView.Indicator probes = StatusView.probeIndicator(service, components);
         // an open incident says at least what its impact says
         StatusView.Indicator declared = incidents.stream().filter(Incident::isOpen)
                 .map(i -> StatusView.Indicator.values()[i.impact().ordinal()])

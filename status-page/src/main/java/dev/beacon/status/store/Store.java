@@ -52,6 +52,7 @@ public final class Store implements Recorder, AutoCloseable {
     private final String upsertResult;
     private final String upsertMinute;
     private final String upsertDay;
+    private final String upsertCertificate;
 
     private Store(Dialect dialect, Pool pool, Retention retention) {
         this.dialect = dialect;
@@ -60,6 +61,7 @@ public final class Store implements Recorder, AutoCloseable {
         this.upsertResult = dialect.upsert("probe_result", 3, RESULT_COLUMNS);
         this.upsertMinute = dialect.upsert("probe_minute", 3, MINUTE_COLUMNS);
         this.upsertDay = dialect.upsert("probe_day", 2, DAY_COLUMNS);
+        this.upsertCertificate = dialect.upsert("node_certificate", 2, new String[] {"component", "location", "not_after", "seen_at"});
     }
 
     /** {@link #open(String, String, String, Retention)} with the default retention. */
@@ -294,6 +296,44 @@ public final class Store implements Recorder, AutoCloseable {
                 "SELECT DISTINCT day_utc FROM probe_day WHERE written_at >= ? ORDER BY day_utc",
                 ps -> ps.setObject(1, utc(since)),
                 rs -> rs.getObject(1, LocalDate.class));
+    }
+
+    /** Records the certificates the locations saw; an older sighting than the stored one is ignored. */
+    public void certificatesSeen(Collection<CertificateSeen> seen) {
+        if (seen.isEmpty()) return;
+        transaction("recording node certificates", c -> {
+            for (CertificateSeen s : seen) {
+                Instant stored = null;
+                try (PreparedStatement ps = c.prepareStatement(
+                        "SELECT seen_at FROM node_certificate WHERE component = ? AND location = ?")) {
+                    ps.setString(1, s.component());
+                    ps.setString(2, s.location());
+                    try (ResultSet rs = ps.executeQuery()) {
+                        if (rs.next()) stored = instant(rs, 1);
+                    }
+                }
+                if (stored != null && stored.isAfter(s.seenAt())) continue;
+                try (PreparedStatement ps = c.prepareStatement(upsertCertificate)) {
+                    ps.setString(1, s.component());
+                    ps.setString(2, s.location());
+                    ps.setObject(3, utc(s.notAfter()));
+                    ps.setObject(4, utc(s.seenAt()));
+                    ps.executeUpdate();
+                }
+            }
+            return null;
+        });
+    }
+
+    /** Per component, the certificate seen most recently by any location (a renewal shows as soon as one saw it). */
+    public Map<String, CertificateSeen> certificates() {
+        Map<String, CertificateSeen> newest = new TreeMap<>();
+        for (CertificateSeen s : query("reading node certificates",
+                "SELECT component, location, not_after, seen_at FROM node_certificate", ps -> { },
+                rs -> new CertificateSeen(rs.getString(1), rs.getString(2), instant(rs, 3), instant(rs, 4)))) {
+            newest.merge(s.component(), s, (a, b) -> a.seenAt().isAfter(b.seenAt()) ? a : b);
+        }
+        return newest;
     }
 
     /** Receives minute verdict inputs one row at a time (see {@link #scanMinutes}). */

@@ -28,15 +28,34 @@ public record StatusView(String title, Instant generatedAt, Instant dataAsOf, bo
                          ComponentView service, List<ComponentView> components, List<IncidentView> incidents,
                          List<MaintenanceView> maintenance, String formula) {
 
+    /**
+     * What the probes say of the service as a whole, incidents aside: critical when every component with data is
+     * down, major when some are, minor when the service is degraded. The service's row and its Statuspage component
+     * status follow it; the banner is the worse of it and the open incidents' impact.
+     */
+    public static Indicator probeIndicator(ComponentView service, List<ComponentView> components) {
+        long withData = components.stream().filter(c -> c.current() != null).count();
+        long down = components.stream().filter(c -> c.current() == Status.DOWN).count();
+        if (down > 0 && down == withData) return Indicator.CRITICAL;
+        if (down > 0) return Indicator.MAJOR;
+        if (service.current() == Status.DEGRADED) return Indicator.MINOR;
+        return Indicator.NONE;
+    }
+
+    /** {@link #probeIndicator(ComponentView, List)} of this view. */
+    public Indicator probeIndicator() {
+        return probeIndicator(service, components);
+    }
+
     /** The overall state, in Statuspage's words: its status.indicator and the component status enum. */
     public enum Indicator {
         /** Everything operational (indicator "none", component "operational"). */
         NONE("none", "operational", "All systems operational"),
         /** Something degraded (indicator "minor", component "degraded_performance"). */
         MINOR("minor", "degraded_performance", "Degraded performance"),
-        /** A component down (indicator "major", component "partial_outage"). */
+        /** Some components down (indicator "major", component "partial_outage"). */
         MAJOR("major", "partial_outage", "Partial outage"),
-        /** The service as a whole down (indicator "critical", component "major_outage"). */
+        /** Every component down (indicator "critical", component "major_outage"). */
         CRITICAL("critical", "major_outage", "Major outage");
 
         public final String indicator;

@@ -112,7 +112,7 @@ final class HtmlPage {
         h.append("<article class=\"component\" id=\"component-").append(e(c.id())).append("\">\n")
                 .append("<div class=\"head\"><h3>").append(e(c.name())).append("</h3>")
                 .append("<span class=\"state s-").append(Wording.stateClass(c.current())).append("\">")
-                .append(e(Wording.state(c.current()))).append("</span></div>\n");
+                .append(e(c == view.service() && c.current() != null ? Wording.serviceState(view.probeIndicator()) : Wording.state(c.current()))).append("</span></div>\n");
         if (c.reason() != null && !c.reason().isBlank()) {
             h.append("<p class=\"reason\">").append(e(c.reason())).append("</p>\n");
         }
@@ -128,8 +128,11 @@ final class HtmlPage {
         budget(h, c.month());
         if (c.certificateNotAfter() != null) {
             long days = Duration.between(view.generatedAt(), c.certificateNotAfter()).toDays();
-            h.append("<p class=\"muted\">Certificate valid until ").append(time(c.certificateNotAfter(), zone))
-                    .append(" (").append(days).append(days == 1 ? " day" : " days").append(").</p>\n");
+            h.append("<p class=\"muted certificate\">Certificate valid until ").append(time(c.certificateNotAfter(), zone))
+                    .append(" (").append(days).append(days == 1 ? " day" : " days").append(").");
+            // node certificates are renewed 30 days before they expire; fewer days left means the renewal did not happen
+            if (days < 30) h.append(" <strong>Overdue for renewal</strong> (renewed 30 days ahead).");
+            h.append("</p>\n");
         }
         h.append("</article>\n");
     }

@@ -125,7 +125,8 @@ final class StatuspageApi {
         o.put("id", c.id());
         o.put("name", c.name());
         boolean inMaintenance = inMaintenance(c.id());
-        o.put("status", componentStatus(c.current(), service, inMaintenance));
+        o.put("status", service && c.current() != null && !inMaintenance ? view.probeIndicator().componentStatus
+                : componentStatus(c.current(), inMaintenance));
         Instant created = c.days() == null || c.days().isEmpty() ? view.generatedAt()
                 : c.days().get(0).bar().day().atStartOfDay(view.zone()).toInstant();
         o.put("created_at", time(created));
@@ -146,7 +147,7 @@ final class StatuspageApi {
     }
 
     /** Our Status as Statuspage's component status enum (see the class comment for null). */
-    static String componentStatus(Status current, boolean service, boolean inMaintenance) {
+    static String componentStatus(Status current, boolean inMaintenance) {
         if (inMaintenance) {
             return "under_maintenance";
         }
@@ -156,7 +157,7 @@ final class StatuspageApi {
         return switch (current) {
             case UP -> "operational";
             case DEGRADED -> "degraded_performance";
-            case DOWN -> service ? "major_outage" : "partial_outage";
+            case DOWN -> "major_outage"; // as the probes see the component: not there at all
         };
     }
 

@@ -58,6 +58,16 @@ final class Wording {
         };
     }
 
+    /** The service row's state: the words of the banner, for what the probes see (see StatusView.probeIndicator). */
+    static String serviceState(dev.beacon.status.view.StatusView.Indicator i) {
+        return switch (i) {
+            case NONE -> "Operational";
+            case MINOR -> "Degraded performance";
+            case MAJOR -> "Partial outage";
+            case CRITICAL -> "Major outage";
+        };
+    }
+
     /** The CSS class of a state's colour. */
     static String stateClass(Status s) {
         if (s == null) {

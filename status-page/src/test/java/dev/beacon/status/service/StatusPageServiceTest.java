@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.beacon.status.Status;
+import dev.beacon.status.store.CertificateSeen;
 import dev.beacon.status.store.IncidentStatus;
 import dev.beacon.status.store.Maintenance;
 import dev.beacon.status.uptime.RollingWindow;
@@ -19,6 +20,7 @@ import dev.beacon.status.view.StatusView;
 import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import org.h2.tools.Server;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -168,6 +170,24 @@ class StatusPageServiceTest {
             StatusView v = s.refresh();
             assertTrue(v.stale());
             assertNull(v.components().get(0).current(), "no location reported lately");
+        }
+    }
+
+    @Test
+    void eachNodesCertificateExpiryIsOnThePageAndAWarningWhenFewerThan30DaysAreLeft() throws Exception {
+        try (Running s = new Running(dir)) {
+            s.minute("node/a/tls", min(0), UP);
+            s.minute("node/b/tls", min(0), UP);
+            s.service.store().certificatesSeen(List.of(
+                    new CertificateSeen("node/a/tls", "loc0", min(0).plus(Duration.ofDays(60)), min(0)),
+                    new CertificateSeen("node/b/tls", "loc0", min(0).plus(Duration.ofDays(12)).plusSeconds(30), min(0))));
+            s.clock.set(min(1));
+            StatusView v = s.refresh();
+            assertEquals(min(0).plus(Duration.ofDays(60)), v.components().stream()
+                    .filter(c -> c.id().equals("node/a/tls")).findFirst().orElseThrow().certificateNotAfter());
+            String page = s.get(s.service.publicPort(), "/").body();
+            assertTrue(page.contains("(59 days).</p>"), "node a: 59 whole days from min(1)");
+            assertTrue(page.contains("(11 days). <strong>Overdue for renewal</strong>"), "node b");
         }
     }
 }

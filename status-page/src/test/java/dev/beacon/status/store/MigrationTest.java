@@ -19,7 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 class MigrationTest {
     private static final List<String> TABLES = List.of("probe_result", "probe_minute", "probe_day", "store_state",
-            "incident", "incident_component", "incident_update", "maintenance", "maintenance_component");
+            "incident", "incident_component", "incident_update", "maintenance", "maintenance_component", "node_certificate");
 
     /** Every migration the module ships. */
     private static final long MIGRATIONS = migrations();

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.beacon.status.Status;
 import dev.beacon.status.view.StatusView;
+import dev.beacon.status.view.StatusView.ComponentView;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -69,13 +70,35 @@ class StatuspageApiTest {
     }
 
     @Test
-    void statusMapsToTheComponentEnumWithTheServiceDownAsAMajorOutage() {
-        assertEquals("operational", StatuspageApi.componentStatus(Status.UP, false, false));
-        assertEquals("degraded_performance", StatuspageApi.componentStatus(Status.DEGRADED, false, false));
-        assertEquals("partial_outage", StatuspageApi.componentStatus(Status.DOWN, false, false));
-        assertEquals("major_outage", StatuspageApi.componentStatus(Status.DOWN, true, false));
-        assertEquals("degraded_performance", StatuspageApi.componentStatus(null, false, false), "no data is not green");
-        assertEquals("under_maintenance", StatuspageApi.componentStatus(Status.DOWN, false, true));
+    void aComponentTheProbesSeeDownIsAMajorOutageOfThatComponent() {
+        assertEquals("operational", StatuspageApi.componentStatus(Status.UP, false));
+        assertEquals("degraded_performance", StatuspageApi.componentStatus(Status.DEGRADED, false));
+        assertEquals("major_outage", StatuspageApi.componentStatus(Status.DOWN, false));
+        assertEquals("degraded_performance", StatuspageApi.componentStatus(null, false), "no data is not green");
+        assertEquals("under_maintenance", StatuspageApi.componentStatus(Status.DOWN, true));
+    }
+
+    @Test
+    void theServiceIsAPartialOutageWhileSomeComponentsAreDownAndAMajorOneWhenAllAre() throws Exception {
+        StatusView base = Fixture.view();
+        ComponentView service = Fixture.component("service", "Beacon relay", Status.DOWN, null, 3);
+        List<ComponentView> someDown = List.of(Fixture.component("a", "a", Status.DOWN, "connection refused", 3),
+                Fixture.component("b", "b", Status.UP, null, 0), Fixture.component("c", "c", null, null, 0));
+        List<ComponentView> allDown = List.of(someDown.get(0), Fixture.component("b", "b", Status.DOWN, "connection refused", 3),
+                someDown.get(2));
+        for (var expected : List.of(List.of(someDown, "partial_outage", "Partial outage"), List.of(allDown, "major_outage", "Major outage"))) {
+            @SuppressWarnings("unchecked")
+            List<ComponentView> components = (List<ComponentView>) expected.get(0);
+            StatusView view = new StatusView(base.title(), base.generatedAt(), base.dataAsOf(), false, base.zone(),
+                    StatusView.probeIndicator(service, components), service, components, List.of(), List.of(), base.formula());
+            JsonNode c = parse(new StatuspageApi(view, BASE).componentsJson()).get("components");
+            assertEquals(expected.get(1), c.at("/0/status").asText());
+            assertEquals("major_outage", c.at("/1/status").asText(), "component a itself");
+            String html = HtmlPage.render(view);
+            String row = html.substring(html.indexOf("id=\"component-service\""));
+            assertTrue(row.substring(0, row.indexOf("</span>")).endsWith(">" + expected.get(2)), row.substring(0, 200));
+            assertTrue(html.contains(">" + expected.get(2) + "</"), "the banner says the same");
+        }
     }
 
     @Test
