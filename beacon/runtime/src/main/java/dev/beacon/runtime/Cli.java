@@ -27,6 +27,17 @@ public final class Cli {
         picocli.CommandLine cl = new picocli.CommandLine(command);
         // "@FILE" is ours (the wrapper's -d @FILE body): picocli would otherwise read the file as more arguments
         cl.setExpandAtFiles(false);
+        // picocli reports missing required options before an unknown one, so "--prot 9 (typo)" would read as "missing
+        // --port"; name the unknown argument first, then what else is wrong
+        picocli.CommandLine.IParameterExceptionHandler usage = cl.getParameterExceptionHandler();
+        cl.setParameterExceptionHandler((ex, args) -> {
+            List<String> unknown = ex.getCommandLine().getUnmatchedArguments();
+            if (!(ex instanceof picocli.CommandLine.UnmatchedArgumentException) && !unknown.isEmpty()) {
+                ex.getCommandLine().getErr().println("Unknown option or argument: " + String.join(", ", unknown.stream()
+                        .map(a -> "'" + a + "'").toList()));
+            }
+            return usage.handleParseException(ex, args);
+        });
         cl.setExecutionExceptionHandler((ex, c, parse) -> {
             c.getErr().println("error: " + describe(ex));
             return ex instanceof UsageException ? 2 : 1;

@@ -88,6 +88,71 @@ class ProductJarsTest {
         assertTrue(classes > 100, name + " has its classes (" + classes + ")");
     }
 
+    /**
+     * Every command of every jar, found by walking the "Commands:" lists of the help itself, answers --help with its
+     * usage on stdout and exit 0, and an unknown flag with exit 2 and a message naming the flag: run as users run
+     * them, java -jar in a process of its own.
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"beacon.jar", "bridge.jar", "openbao-sim.jar", "status-page.jar"})
+    void everyCommandAnswersHelpAndRefusesAWrongFlagByName(String name) throws Exception {
+        Path jar = jar(name);
+        List<List<String>> commands = new ArrayList<>();
+        List<List<String>> todo = new ArrayList<>(List.of(List.of()));
+        while (!todo.isEmpty()) {
+            List<String> command = todo.remove(0);
+            commands.add(command);
+            List<String> args = new ArrayList<>(command);
+            args.add("--help");
+            Ran help = java(jar, args);
+            String what = name + " " + String.join(" ", args);
+            assertEquals(0, help.code(), what + ": " + help.err());
+            assertTrue(help.out().startsWith("Usage: "), what + " prints its usage: " + help.out());
+            int list = help.out().indexOf("\nCommands:\n");
+            if (list < 0) continue;
+            for (String line : help.out().substring(list + 11).split("\n")) {
+                var m = java.util.regex.Pattern.compile("^  (\\w[\\w-]*)\\b").matcher(line);
+                if (m.find() && !m.group(1).equals("help")) {
+                    List<String> sub = new ArrayList<>(command);
+                    sub.add(m.group(1));
+                    todo.add(sub);
+                }
+            }
+        }
+        System.out.printf("%s: --help answered by %d commands%n", name, commands.size());
+        List<String> args = new ArrayList<>(commands.get(commands.size() - 1)); // the last command found, or the jar's only one
+        args.add("--no-such-flag");
+        Ran wrong = java(jar, args);
+        assertEquals(2, wrong.code(), name + " " + String.join(" ", args) + ": " + wrong.out() + wrong.err());
+        assertTrue(wrong.err().contains("--no-such-flag"), wrong.err());
+    }
+
+    record Ran(int code, String out, String err) {
+    }
+
+    private static Ran java(Path jar, List<String> args) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-XX:TieredStopAtLevel=1", "-jar", jar.toString()));
+        cmd.addAll(args);
+        Process p = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+        var err = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try (var in = p.getErrorStream()) {
+                return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        String out;
+        try (var in = p.getInputStream()) {
+            out = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        }
+        if (!p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError(String.join(" ", args) + " did not exit within 60 s");
+        }
+        return new Ran(p.exitValue(), out, err.join());
+    }
+
     /** The jar the build made; skipped, not failed, when only {@code test} ran (jars are made at {@code package}). */
     private static Path jar(String name) {
         String p = System.getProperty(name);
