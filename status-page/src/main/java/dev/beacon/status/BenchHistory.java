@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
+import java.util.function.LongSupplier;
 
 /**
  * Writes a realistic history into a store the way production does: results in time order through
@@ -77,9 +78,9 @@ final class BenchHistory {
 
     /**
      * Generates from {@code now - days} until the wall clock (re-read as it goes, so the newest results are seconds
-     * old when it returns), printing a progress line about every 10 seconds.
+     * old when it returns), printing a progress line about every 10 seconds with the database's size so far.
      */
-    Generated generate(Store store, int days, PrintStream progress) {
+    Generated generate(Store store, int days, PrintStream progress, LongSupplier databaseBytes) {
         long started = System.nanoTime();
         Instant from = Instant.now().minus(Duration.ofDays(days)).truncatedTo(ChronoUnit.MINUTES);
         plan(from, Instant.now());
@@ -110,8 +111,9 @@ final class BenchHistory {
             if (System.nanoTime() - lastPrint > 10_000_000_000L) {
                 lastPrint = System.nanoTime();
                 System.out.flush();
-                progress.printf("  generating: %s, %,d of about %,d results, %d s%n", round.truncatedTo(ChronoUnit.DAYS)
-                        .toString().substring(0, 10), written, expected, (lastPrint - started) / 1_000_000_000L);
+                progress.printf("  generating: %s, %,d of about %,d results, %d s, database %.1f MB%n",
+                        round.truncatedTo(ChronoUnit.DAYS).toString().substring(0, 10), written, expected,
+                        (lastPrint - started) / 1_000_000_000L, databaseBytes.getAsLong() / 1e6);
             }
         }
         Store.Recorded r = store.record(batch);
