@@ -594,11 +594,12 @@ final class BenchCommand implements Callable<Integer> {
             // not Linux: the CPU stays unnamed
         }
         return String.format(Locale.ROOT, "Machine: %s, %d cores available, %s %s (%s), max heap %d MB. Database: %s. Command:"
-                        + " `status-page.jar bench --days %d --components %d --locations %d --interval %s --requests %d%s`.",
+                        + " `status-page.jar bench --days %d --components %d --locations %d --interval %s --requests %d"
+                        + " --refreshes %d --probe-seconds %d%s`.",
                 cpu, Runtime.getRuntime().availableProcessors(), System.getProperty("java.vm.name"),
                 System.getProperty("java.runtime.version"), System.getProperty("os.name") + " " + System.getProperty("os.arch"),
                 Runtime.getRuntime().maxMemory() / (1024 * 1024), database, days, components, locations,
-                interval.toSeconds() + "s", requests, jdbcUrl == null ? "" : " --jdbc-url " + target.masked());
+                interval.toSeconds() + "s", requests, refreshes, probeSeconds, jdbcUrl == null ? "" : " --jdbc-url " + target.masked());
     }
 
     /** Replaces what lies between the markers (they must be there, once each). */
