@@ -137,9 +137,9 @@ final class BenchCommand implements Callable<Integer> {
             size.report(out);
         }
         out.printf("generated %,d results (%,d refused as too old), %d incidents, %d maintenance windows in %.1f s;"
-                + " database %.1f MB at the end (peak %.1f MB, %.1f MB of disk with a compaction's copy)%n", g.results(),
-                g.refused(), g.incidents(), g.maintenances(), g.took().toMillis() / 1000.0, openBytes / 1e6, peakBytes / 1e6,
-                peakDiskBytes / 1e6);
+                + " database %.1f MB at the end (peak %.1f MB%s)%n", g.results(), g.refused(), g.incidents(), g.maintenances(),
+                g.took().toMillis() / 1000.0, openBytes / 1e6, peakBytes / 1e6, target.postgres() ? ""
+                        : String.format(Locale.ROOT, "; %.1f MB of disk with a compaction's copy", peakDiskBytes / 1e6));
         long closedBytes = -1;
         if (!target.postgres()) {
             closedBytes = Files.size(target.h2File());
