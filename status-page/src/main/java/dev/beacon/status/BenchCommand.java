@@ -43,14 +43,17 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code bench}: the status page's performance figures against their targets (issue 11). Generates history into a
- * fresh H2 file the way production writes it, serves the page from it and times GET / and summary.json on loopback
+ * fresh H2 file (or an empty PostgreSQL database, {@code --jdbc-url}) the way production writes it, measures its size
+ * open and closed, serves the page from it and times GET / and summary.json on loopback
  * (quiet, and while view refreshes run back to back), times one refresh, runs a probe-only instance as its own JVM and
  * reads its RSS, and prints one Markdown table. Not part of the test suite: a default run takes minutes.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Measures the status page against its performance targets:",
                 "1. generates --days of history for --components from --locations into a fresh",
-                "   embedded database in --dir, through the store's write path, purging hourly;",
+                "   embedded database in --dir (or the empty database of --jdbc-url), through the",
+                "   store's write path, purging hourly and compacting the H2 file daily, and",
+                "   measures the database's size while open and, for H2, after close;",
                 "2. serves the page from it (probing off) and times GET / and summary.json,",
                 "   quiet and while view refreshes run back to back, and times a refresh;",
                 "3. runs a probe-only instance for --probe-seconds and reads its RSS;",
