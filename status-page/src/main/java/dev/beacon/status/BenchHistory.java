@@ -16,13 +16,16 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
+import java.util.function.LongSupplier;
 
 /**
  * Writes a realistic history into a store the way production does: results in time order through
- * {@link Store#record} in batches of the result buffer's size, and a purge every simulated hour, so raw rows are
- * kept 7 days and the minute and day roll-ups are what the recorder computed. Mostly up; some degraded spells; a few
+ * {@link Store#record} in batches of the result buffer's size, and a purge every simulated hour followed by
+ * {@link Store#compactIfDue} (so the embedded file is compacted once a simulated day), so raw rows are kept 7 days
+ * and the minute and day roll-ups are what the recorder computed. Mostly up; some degraded spells; a few
  * outages, seen by one location (outvoted), two or all three. Seeded, so two runs write the same history.
  */
 final class BenchHistory {
@@ -48,8 +51,9 @@ final class BenchHistory {
         }
     }
 
-    /** What was written and how long it took. */
-    record Generated(long results, long refused, int incidents, int maintenances, Duration took) {
+    /** What was written and how long it took; the compactions of the embedded file among it. */
+    record Generated(long results, long refused, int incidents, int maintenances, Duration took, int compactions,
+                     Duration compacting, Duration longestCompaction) {
     }
 
     BenchHistory(int components, int locations, Duration interval) {
@@ -77,9 +81,9 @@ final class BenchHistory {
 
     /**
      * Generates from {@code now - days} until the wall clock (re-read as it goes, so the newest results are seconds
-     * old when it returns), printing a progress line about every 10 seconds.
+     * old when it returns), printing a progress line about every 10 seconds with the database's size so far.
      */
-    Generated generate(Store store, int days, PrintStream progress) {
+    Generated generate(Store store, int days, PrintStream progress, LongSupplier databaseBytes) {
         long started = System.nanoTime();
         Instant from = Instant.now().minus(Duration.ofDays(days)).truncatedTo(ChronoUnit.MINUTES);
         plan(from, Instant.now());
@@ -88,6 +92,9 @@ final class BenchHistory {
         long lastPrint = started;
         Instant nextPurge = from.plus(PURGE_EVERY);
         List<StoredResult> batch = new ArrayList<>(BATCH);
+        int compactions = 0;
+        Duration compacting = Duration.ZERO;
+        Duration longest = Duration.ZERO;
         long expected = Duration.ofDays(days).dividedBy(interval) * components.size() * locations.size();
         for (Instant round = from; round.isBefore(Instant.now()); round = round.plus(interval)) {
             for (int l = 0; l < locations.size(); l++) {
@@ -105,13 +112,20 @@ final class BenchHistory {
             }
             if (!round.isBefore(nextPurge)) {
                 store.purge(round);
+                Optional<Store.Compacted> c = store.compactIfDue(round); // as the service does after its purge
+                if (c.isPresent()) {
+                    compactions++;
+                    compacting = compacting.plus(c.get().took());
+                    if (c.get().took().compareTo(longest) > 0) longest = c.get().took();
+                }
                 nextPurge = nextPurge.plus(PURGE_EVERY);
             }
             if (System.nanoTime() - lastPrint > 10_000_000_000L) {
                 lastPrint = System.nanoTime();
                 System.out.flush();
-                progress.printf("  generating: %s, %,d of about %,d results, %d s%n", round.truncatedTo(ChronoUnit.DAYS)
-                        .toString().substring(0, 10), written, expected, (lastPrint - started) / 1_000_000_000L);
+                progress.printf("  generating: %s, %,d of about %,d results, %d s, database %.1f MB%n",
+                        round.truncatedTo(ChronoUnit.DAYS).toString().substring(0, 10), written, expected,
+                        (lastPrint - started) / 1_000_000_000L, databaseBytes.getAsLong() / 1e6);
             }
         }
         Store.Recorded r = store.record(batch);
@@ -120,7 +134,8 @@ final class BenchHistory {
         store.purge(Instant.now());
         int incidents = incidents(store, from);
         int maintenances = maintenances(store, from);
-        return new Generated(written, refused, incidents, maintenances, Duration.ofNanos(System.nanoTime() - started));
+        return new Generated(written, refused, incidents, maintenances, Duration.ofNanos(System.nanoTime() - started),
+                compactions, compacting, longest);
     }
 
     /** About one outage per component every 6 days (2 to 20 minutes) and a slow spell every 3 days. */

@@ -28,7 +28,8 @@ class BenchCommandTest {
 
         assertTrue(out.contains("| figure | measured | target |"), out);
         for (String row : new String[] {"history generated", "one view refresh", "GET /, quiet", "GET /api/v2/summary.json, quiet",
-                "while views refresh", "prober RSS", "database on disk after 2 days"}) {
+                "while views refresh", "prober RSS", "daily compaction of the H2 file", "database on disk after 2 days, open",
+                "database on disk after 2 days, closed"}) {
             assertTrue(out.contains(row), "no row '" + row + "' in:\n" + out);
         }
         String written = Files.readString(docs);
@@ -42,6 +43,8 @@ class BenchCommandTest {
         assertEquals(2, code("bench", "--dir", dir.toString(), "--days", "1"));
         assertEquals(2, code("bench", "--days", "0"));
         assertEquals(2, code("bench", "--interval", "soon"));
+        assertEquals(2, code("bench", "--probe-seconds", "-1"));
+        assertEquals(2, code("bench", "--dir", dir.resolve("other").toString(), "--jdbc-url", "jdbc:mysql://localhost/status"));
     }
 
     private static String run(String... args) {

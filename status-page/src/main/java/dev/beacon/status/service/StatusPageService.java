@@ -262,6 +262,14 @@ public final class StatusPageService implements AutoCloseable {
         } catch (RuntimeException e) {
             LOG.warn("purging old rows failed, retrying at the next interval: {}", e.getMessage());
         }
+        try {
+            store.compactIfDue(clock.instant()).ifPresent(c -> LOG.info("compacted the embedded database file"
+                    + " before={}MB after={}MB took={}ms", c.bytesBefore() / 1_000_000, c.bytesAfter() / 1_000_000,
+                    c.took().toMillis()));
+        } catch (RuntimeException e) {
+            LOG.warn("compacting the embedded database failed, retrying at the next purge: {}",
+                    e.getMessage() + (e.getCause() == null ? "" : ": " + e.getCause().getMessage()));
+        }
     }
 
     static StatusView stale(StatusView v) {

@@ -44,6 +44,14 @@ final class Pool implements AutoCloseable {
         }
     }
 
+    /** Closes the idle connections (those borrowed stay open). */
+    void closeIdle() {
+        Connection c;
+        while ((c = idle.poll()) != null) {
+            closeQuietly(c);
+        }
+    }
+
     @Override
     public void close() {
         closed = true;

@@ -12,6 +12,7 @@
  * store.createIncident(Incident.open(...)); store.addUpdate(id, RESOLVED, "Rolled back.", at);
  * store.createMaintenance(Maintenance.ofAll("Upgrade", start, end));
  * store.purge(now);                          // hourly, say; safe to repeat
+ * store.compactIfDue(now);                   // after it: the embedded file, daily (other calls wait meanwhile)
  * }</pre>
  * Every Store call blocks (run it on a worker pool) and fails with {@link dev.beacon.status.store.StoreException}.
  *
@@ -38,7 +39,7 @@
  * <h2>Classes</h2>
  * <table>
  * <tr><td>{@link dev.beacon.status.store.Store}</td><td>the API: open/migrate, record, read, incidents,
- *     maintenance, purge</td></tr>
+ *     maintenance, purge, compaction of the embedded file</td></tr>
  * <tr><td>{@link dev.beacon.status.store.ResultBuffer}</td><td>bounded in-memory queue in front of the store,
  *     for when the database is away</td></tr>
  * <tr><td>StoredResult, MinuteStatus, DayRollup, Incident, IncidentUpdate, Maintenance, Retention</td>
