@@ -141,6 +141,14 @@ public final class Store implements Recorder, AutoCloseable {
      */
     @Override
     public Recorded record(List<StoredResult> results) {
+        return record(results, Instant.now());
+    }
+
+    /**
+     * {@link #record(List)} as if written at {@code writtenAt} (the day roll-ups' {@code written_at}): for a tool
+     * that replays history as it would have been written (the bench), so readers see days written when they happened.
+     */
+    public Recorded record(List<StoredResult> results, Instant writtenAt) {
         if (results.isEmpty()) {
             return new Recorded(0, 0);
         }
@@ -169,7 +177,7 @@ public final class Store implements Recorder, AutoCloseable {
                     rollUpMinute(c, minute);
                 }
                 for (Map.Entry<LocalDate, Set<String>> day : days.entrySet()) {
-                    rollUpDay(c, day.getKey(), day.getValue());
+                    rollUpDay(c, day.getKey(), day.getValue(), writtenAt);
                 }
                 return new Recorded(keep.size(), byKey.size() - keep.size());
             });
@@ -223,13 +231,12 @@ public final class Store implements Recorder, AutoCloseable {
         }
     }
 
-    private void rollUpDay(Connection c, LocalDate day, Set<String> components) throws SQLException {
+    private void rollUpDay(Connection c, LocalDate day, Set<String> components, Instant writtenAt) throws SQLException {
         // The day's rows of every component, filtered here: with "component IN (...)" in the WHERE, H2 scanned the
         // primary key over the component's whole history (every write got slower as the history grew).
         String sql = "SELECT component, " + COUNTS
                 + ", sum(probes), sum(latency_count), sum(latency_sum_ms), max(latency_max_ms) FROM probe_minute"
                 + " WHERE minute_utc >= ? AND minute_utc < ? GROUP BY component";
-        Instant writtenAt = Instant.now();
         try (PreparedStatement select = c.prepareStatement(sql);
              PreparedStatement upsert = c.prepareStatement(upsertDay)) {
             select.setObject(1, day.atStartOfDay());
