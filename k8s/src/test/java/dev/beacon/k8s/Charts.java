@@ -35,6 +35,8 @@ public final class Charts {
     /** The release name the helpers render with; objects are named {@code <RELEASE>-<chart>} unless fullnameOverride. */
     public static final String RELEASE = "rel";
     public static final String NAMESPACE = "beacon-system";
+    /** The Kubernetes version rendered for (helm-java's default, 1.20, is older than the charts' kubeVersion). */
+    public static final String KUBE_VERSION = "1.30.0";
 
     public static final ObjectMapper YAML = new YAMLMapper();
 
@@ -62,7 +64,8 @@ public final class Charts {
 
     /** {@code helm template} output as text; {@code valuesFile} may be null for the chart's defaults. */
     public static String renderText(String chart, Path valuesFile, Map<String, Object> sets) {
-        TemplateCommand t = new Helm(chartDir(chart)).template().withName(RELEASE).withNamespace(NAMESPACE);
+        TemplateCommand t = new Helm(chartDir(chart)).template().withName(RELEASE).withNamespace(NAMESPACE)
+                .withKubeVersion(KUBE_VERSION);
         if (valuesFile != null) t = t.withValuesFile(valuesFile.toAbsolutePath());
         if (sets != null) for (Map.Entry<String, Object> e : sets.entrySet()) t = t.set(e.getKey(), e.getValue());
         return t.call();
