@@ -148,6 +148,7 @@ final class ProxyHeader {
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
             if (done || !(msg instanceof HAProxyMessage m)) {
                 ReferenceCountUtil.release(msg); // nothing passes a refused connection's header stage
+                if (!done) refuse(ctx, "bad_header", "bytes before the header was decoded");
                 return;
             }
             try {
