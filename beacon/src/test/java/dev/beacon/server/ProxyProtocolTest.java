@@ -373,9 +373,10 @@ class ProxyProtocolTest {
 
     /** The refusal line of this reason: it names the balancer (the TCP peer), and the metric counted it. */
     static String awaitReason(String reason) {
-        String line = awaitLog("refused proxy header peer=" + BALANCER + ":");
-        line = awaitLog("reason=" + reason + " ");
-        assertTrue(line.startsWith("refused proxy header peer=" + BALANCER + ":"), line);
+        String prefix = "refused proxy header peer=" + BALANCER + ":";
+        Await.until("a refusal for " + reason, Duration.ofSeconds(10),
+                () -> log.stream().anyMatch(l -> l.startsWith(prefix) && l.contains(" reason=" + reason + " ")));
+        String line = log.stream().filter(l -> l.startsWith(prefix) && l.contains(" reason=" + reason + " ")).findFirst().orElseThrow();
         assertTrue(metric("beacon_handshake_failures_total", "reason", "proxy_" + reason) >= 1, reason);
         return line;
     }
