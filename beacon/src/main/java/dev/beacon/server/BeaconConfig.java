@@ -11,6 +11,8 @@ import dev.beacon.config.TlsSection;
 import dev.beacon.config.Validated;
 import dev.beacon.protocol.Protocol;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The beacon node's configuration: YAML file, then {@code BEACON_*} environment variables, then {@code --set}.
@@ -20,7 +22,7 @@ public class BeaconConfig implements Validated {
 
     public Node node = new Node();
     @JsonPropertyDescription("Relay port (wrappers, bridges, other nodes)")
-    public Listen relay = new Listen("0.0.0.0", 8443);
+    public RelayListen relay = new RelayListen("0.0.0.0", 8443);
     /**
      * Health, readiness, metrics, and /bridges and /cluster, which list every tenant's bridges: loopback unless an
      * operator opens it (Kubernetes probes need the pod address; the chart sets 0.0.0.0 behind a NetworkPolicy).
@@ -45,7 +47,29 @@ public class BeaconConfig implements Validated {
         public int ioThreads = 0;
     }
 
-    /** A listening address; relay and admin each describe what listens there. */
+    /** The relay port: a listening address, and whether a load balancer in front of it speaks PROXY protocol. */
+    public static class RelayListen extends Listen {
+        public ProxyProtocol proxyProtocol = new ProxyProtocol();
+
+        public RelayListen() {
+        }
+
+        public RelayListen(String host, int port) {
+            super(host, port);
+        }
+    }
+
+    /** Behind a load balancer the TCP peer is the balancer; its PROXY v2 header names the client (decision 0007). */
+    public static class ProxyProtocol {
+        @JsonPropertyDescription("Expect a PROXY protocol v2 header (binary, before the TLS hello) on relay connections from relay.proxyProtocol.trustedSources; "
+                + "its source address then stands for the client in rate limits and logs")
+        public boolean enabled = false;
+        /** Only the balancers: a header from any other peer is refused as spoofed, since it could pick any address. */
+        @JsonPropertyDescription("CIDR ranges (IPv4 or IPv6, comma-separated) of the load balancers whose PROXY headers are believed; "
+                + "a peer in them must send one, a header from any other peer is refused")
+        public List<String> trustedSources = new ArrayList<>();
+    }
+
     public static class Limits {
         @JsonPropertyDescription("TLS handshake plus first frame must complete within this")
         public Duration handshakeTimeout = Duration.ofSeconds(10);
@@ -91,6 +115,12 @@ public class BeaconConfig implements Validated {
     @Override
     public void validate() {
         port("relay.port", relay.port);
+        // A typo fails even while disabled, so turning it on later does not surprise.
+        TrustedSources trusted = TrustedSources.parse("relay.proxyProtocol.trustedSources", relay.proxyProtocol.trustedSources);
+        if (relay.proxyProtocol.enabled && trusted.isEmpty()) {
+            throw new ConfigException("relay.proxyProtocol.trustedSources", "is empty, but relay.proxyProtocol.enabled is true:"
+                    + " list the load balancers' ranges (for example 10.0.0.0/8), since a PROXY header is believed only from them");
+        }
         port("admin.port", admin.port);
         tls.validate("tls");
         positive("limits.handshakeTimeout", limits.handshakeTimeout);

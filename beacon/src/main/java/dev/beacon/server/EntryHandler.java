@@ -61,13 +61,24 @@ final class EntryHandler extends FrameHandler {
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
+        armFirstFrameTimeout(ctx);
+        ctx.fireChannelActive();
+    }
+
+    /** Behind a PROXY header the pipeline is built on an active connection: no channelActive comes then. */
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        if (ctx.channel().isActive()) armFirstFrameTimeout(ctx);
+    }
+
+    private void armFirstFrameTimeout(ChannelHandlerContext ctx) {
+        if (firstFrameTimeout != null) return;
         // The handshake timeout lives in the SslHandler; this one also covers a client that never sends a frame.
         firstFrameTimeout = ctx.executor().schedule(() -> {
             if (identity == null) return;
             relay.refuse(ctx, who(), new ProtocolException(ErrorCode.TIMEOUT,
                     "no first frame within " + relay.config.limits.handshakeTimeout.toMillis() + " ms"));
         }, relay.config.limits.handshakeTimeout.toMillis(), TimeUnit.MILLISECONDS);
-        ctx.fireChannelActive();
     }
 
     @Override

@@ -20,6 +20,7 @@ import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.ssl.SslHandler;
+import io.netty.util.AttributeKey;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
 import java.util.EnumSet;
@@ -51,6 +52,11 @@ public final class Relay {
     volatile ClusterView cluster;
     Links links;
 
+    /** The client a trusted PROXY header named, on connections that had one (relay.proxyProtocol). */
+    static final AttributeKey<InetSocketAddress> CLIENT = AttributeKey.valueOf("beacon.client");
+    /** Ranges whose PROXY headers are believed; null while relay.proxyProtocol is off, so accept() pays one null check. */
+    private final TrustedSources proxySources;
+
     private final EventLoopGroup group;
     /** The relay's own buffer pool, so its memory can be measured apart from anything else in the process. */
     final io.netty.buffer.PooledByteBufAllocator allocator = new io.netty.buffer.PooledByteBufAllocator(true);
@@ -69,6 +75,8 @@ public final class Relay {
         this.streamCounts = new StreamCounts(config.limits.maxStreamsPerIdentity);
         this.refusalLog = new RefusalLog(config.limits.refusalsLoggedPerInterval, config.limits.refusalLogInterval, System::nanoTime,
                 LOG::warn, metrics.refusalsNotLogged::increment);
+        this.proxySources = config.relay.proxyProtocol.enabled
+                ? TrustedSources.parse("relay.proxyProtocol.trustedSources", config.relay.proxyProtocol.trustedSources) : null;
         int threads = config.node.ioThreads > 0 ? config.node.ioThreads : Runtime.getRuntime().availableProcessors();
         this.group = Transport.group(threads, "relay");
     }
@@ -92,27 +100,47 @@ public final class Relay {
     }
 
     private void accept(SocketChannel ch) {
-        String source = ch.remoteAddress().getAddress().getHostAddress();
         if (draining) {
             ch.close();
             return;
         }
+        long handshakeMs = config.limits.handshakeTimeout.toMillis();
+        if (proxySources == null) {
+            serve(ch, null, handshakeMs);
+        } else if (proxySources.contains(ch.remoteAddress())) {
+            all.add(ch); // a drain or stop closes it while it waits for its header
+            ProxyHeader.expect(this, ch);
+        } else if (serve(ch, null, handshakeMs)) {
+            ch.pipeline().addFirst("proxy-spoof", ProxyHeader.refuseSpoofed(this));
+        }
+    }
+
+    /**
+     * The client is known: the TCP peer ({@code client} null), or the client a trusted load balancer's PROXY header
+     * named, which from here on stands for the peer (rate limit, logs, STREAM's source). Rate limit, then TLS and
+     * the entry handler; false if the connection was refused.
+     */
+    boolean serve(Channel ch, InetSocketAddress client, long handshakeTimeoutMs) {
+        InetSocketAddress peer = client != null ? client : (InetSocketAddress) ch.remoteAddress();
+        String source = peer.getAddress().getHostAddress();
         if (!perSource.tryAcquire(source)) {
             metrics.handshakeFailed("rate_limited");
             if (refusalLog.admit("rate_limited")) {
                 LOG.warn("refused source={} reason=rate_limited limit={}/s", source, config.limits.connectionsPerSecondPerSource);
             }
             ch.close();
-            return;
+            return false;
         }
+        if (client != null) ch.attr(CLIENT).set(client);
         all.add(ch);
         SslHandler ssl = tls.context().newHandler(ch.alloc());
-        ssl.setHandshakeTimeoutMillis(config.limits.handshakeTimeout.toMillis());
+        ssl.setHandshakeTimeoutMillis(handshakeTimeoutMs);
         ch.pipeline()
                 .addLast("tls", ssl)
                 .addLast("frames", new FrameCodec.Decoder(config.limits.maxFrameBytes, EnumSet.of(FrameType.CONNECT, FrameType.FORWARD)))
                 .addLast("encoder", new FrameCodec.Encoder())
                 .addLast("entry", new EntryHandler(this, source));
+        return true;
     }
 
     /** Starts accepting connections (after the cluster view is in place). */
@@ -152,8 +180,11 @@ public final class Relay {
         }
     }
 
+    /** The client as logs name it: the TCP peer, or the client a trusted PROXY header named. */
     static String remote(Channel ch) {
-        return ch.remoteAddress() instanceof InetSocketAddress a ? a.getAddress().getHostAddress() + ":" + a.getPort() : "?";
+        InetSocketAddress client = ch.hasAttr(CLIENT) ? ch.attr(CLIENT).get() : null;
+        Object a = client != null ? client : ch.remoteAddress();
+        return a instanceof InetSocketAddress i ? i.getAddress().getHostAddress() + ":" + i.getPort() : "?";
     }
 
     /** Stops taking new connections and streams, and tells bridges to go elsewhere. */

@@ -17,6 +17,7 @@ final class RelayMetrics {
     private final Map<String, Counter> errorsSent = new ConcurrentHashMap<>();
     private final Map<String, Counter> streamsFailed = new ConcurrentHashMap<>();
     private final Map<String, Counter> registrationsRefused = new ConcurrentHashMap<>();
+    private final Map<String, Counter> proxyHeaders = new ConcurrentHashMap<>();
     final Counter streamsOpened;
     final Counter streamsClosed;
     final Counter wrapperToBridgeBytes;
@@ -66,6 +67,12 @@ final class RelayMetrics {
     void errorSent(String code) {
         errorsSent.computeIfAbsent(code, c -> Counter.builder("beacon_errors_sent_total").tag("code", c)
                 .description("ERROR frames sent, by code (streams refused, protocol violations)").register(registry)).increment();
+    }
+
+    /** A trusted load balancer's PROXY header was read: command "proxy" (names a client) or "local" (its own check). */
+    void proxyHeaderAccepted(String command) {
+        proxyHeaders.computeIfAbsent(command, c -> Counter.builder("beacon_proxy_headers_accepted_total").tag("command", c)
+                .description("PROXY protocol v2 headers accepted from trusted load balancers, by command").register(registry)).increment();
     }
 
     /** A stream forwarded to another node ("out") or received from one ("in"). */

@@ -213,4 +213,45 @@ class BeaconConfigTest {
         assertEquals(8443, c.relay.port);
         assertEquals(Duration.ofMillis(200), c.drain.reconnectHint);
     }
+
+    @Test
+    void proxyProtocolIsOffByDefaultAndTakesRangesFromEnvironmentOrFlags() throws IOException {
+        Path f = yaml("proxy-default", tlsSection(node.cert().toString()));
+        BeaconConfig c = load(f, Map.of(), Map.of());
+        assertEquals(false, c.relay.proxyProtocol.enabled);
+        assertEquals(java.util.List.of(), c.relay.proxyProtocol.trustedSources);
+        c = load(f, Map.of("BEACON_RELAY_PROXY_PROTOCOL_ENABLED", "true",
+                "BEACON_RELAY_PROXY_PROTOCOL_TRUSTED_SOURCES", "10.0.0.0/8, fd00::/8,192.0.2.7"), Map.of());
+        assertTrue(c.relay.proxyProtocol.enabled);
+        assertEquals(java.util.List.of("10.0.0.0/8", "fd00::/8", "192.0.2.7"), c.relay.proxyProtocol.trustedSources);
+        TrustedSources t = TrustedSources.parse("k", c.relay.proxyProtocol.trustedSources);
+        assertTrue(t.contains(new java.net.InetSocketAddress("10.200.3.4", 1)));
+        assertTrue(t.contains(new java.net.InetSocketAddress("fd12::1", 1)));
+        assertTrue(t.contains(new java.net.InetSocketAddress("192.0.2.7", 1)));
+        assertEquals(false, t.contains(new java.net.InetSocketAddress("192.0.2.8", 1)));
+        assertEquals(false, t.contains(new java.net.InetSocketAddress("11.0.0.1", 1)));
+        assertEquals(false, t.contains(new java.net.InetSocketAddress("fe80::1", 1)));
+        Path y = yaml("proxy-yaml", "relay:\n  proxyProtocol:\n    enabled: true\n    trustedSources: [\"10.1.0.0/16\"]\n"
+                + tlsSection(node.cert().toString()));
+        assertEquals(java.util.List.of("10.1.0.0/16"), load(y, Map.of(), Map.of()).relay.proxyProtocol.trustedSources);
+        assertTrue(ConfigLoader.descriptions(BeaconConfig.class).get("relay.proxyProtocol.trustedSources").contains("CIDR"));
+    }
+
+    @Test
+    void proxyProtocolEnabledWithoutRangesIsRefusedSayingSo() throws IOException {
+        Path f = yaml("proxy-empty", "relay:\n  proxyProtocol:\n    enabled: true\n" + tlsSection(node.cert().toString()));
+        ConfigException e = fails(f, Map.of(), Map.of());
+        assertNames(e, "relay.proxyProtocol.trustedSources");
+        assertTrue(e.getMessage().contains("is empty") && e.getMessage().contains("relay.proxyProtocol.enabled"), e.getMessage());
+    }
+
+    @Test
+    void aTrustedSourceThatIsNoCidrRangeIsNamedEvenWhileDisabled() throws IOException {
+        Path f = yaml("proxy-bad", tlsSection(node.cert().toString()));
+        for (String bad : new String[] {"lb.internal", "10.0.0.0/33", "fd00::/129", "10.0.0/8", "10.0.0.0/x", "10.0.0.0/-1"}) {
+            ConfigException e = fails(f, Map.of(), Map.of("relay.proxyProtocol.trustedSources", "10.0.0.0/8," + bad));
+            assertNames(e, "relay.proxyProtocol.trustedSources[1]");
+            assertTrue(e.getMessage().contains("'" + bad + "'"), e.getMessage());
+        }
+    }
 }

@@ -137,11 +137,21 @@ public final class ConfigLoader {
             Map<String, JsonNode> known = new LinkedHashMap<>();
             leaves("", YAML.valueToTree(type.getDeclaredConstructor().newInstance()), known);
             Map<String, String> out = new LinkedHashMap<>();
-            known.forEach((k, v) -> out.put(k, v.isNull() ? "" : v.isValueNode() ? v.asText() : v.toString()));
+            known.forEach((k, v) -> out.put(k, v.isNull() ? "" : v.isValueNode() ? v.asText() : v.isArray() ? commaList(v) : v.toString()));
             return out;
         } catch (ReflectiveOperationException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** A list as its environment variable and {@code --set} take it ("a, b"): a default fed back loads unchanged, "" for none. */
+    private static String commaList(JsonNode array) {
+        StringBuilder sb = new StringBuilder();
+        for (JsonNode item : array) {
+            if (sb.length() > 0) sb.append(',');
+            sb.append(item.asText());
+        }
+        return sb.toString();
     }
 
     /**

@@ -45,7 +45,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * Hostile input, as a table: each row is an input an attacker can send, and the refusal it must get. Throughout, a
  * real wrapper reads a secret through the same node (wrapper -> beacon node process -> bridge -> simulated OpenBao),
  * and after every row it must have gone on reading without a single failure. The node is a real process with the
- * production log configuration, so what its log shows is what an operator's log would show.
+ * production log configuration, so what its log shows is what an operator's log would show. PROXY protocol is on,
+ * believed from 127.0.0.3 only (the rows that play the load balancer); every other row dials as a direct client.
  */
 class HostileInputIT {
     /** What a forged log line would start with, were a client's newline written raw. */
@@ -133,6 +134,19 @@ class HostileInputIT {
                         () -> assertProxyAnswers(OpenBaoProxyHostileTest.head("GET", "/v1/secret/%2e%2e/sys/raw", "Content-Length: 0"), 400)),
                 new Row("Content-Length: 256 MiB, then 4 KB of body", "413 on the headers alone, connection closed",
                         () -> assertProxyAnswers(OpenBaoProxyHostileTest.head("POST", "/v1/secret/data/big", "Content-Length: " + (256L << 20)), 413)),
+                // ---- PROXY protocol v2 (on for 127.0.0.3, the "load balancer"; every other row dials from elsewhere) ----
+                new Row("PROXY v2 header from a peer outside relay.proxyProtocol.trustedSources", "closed before TLS, proxy_spoofed counted and logged, never believed",
+                        () -> proxyHeaderRefused("127.0.0.1", proxyV2("10.9.9.9", 0), "spoofed")),
+                new Row("PROXY v2 header from the balancer declaring 1031 bytes (512 of TLVs allowed)", "closed on the first 16 bytes, proxy_oversized",
+                        () -> proxyHeaderRefused(BALANCER, java.util.Arrays.copyOf(proxyV2("203.0.113.1", 1000), 16), "oversized")),
+                new Row("PROXY v1 (text) header from the balancer", "closed, proxy_v1: only v2 is accepted",
+                        () -> proxyHeaderRefused(BALANCER, "PROXY TCP4 203.0.113.2 127.0.0.1 4000 8443\r\n".getBytes(StandardCharsets.US_ASCII), "v1")),
+                new Row("PROXY v2 header from the balancer with version nibble 3", "closed by Netty's decoder, proxy_bad_header",
+                        () -> proxyHeaderRefused(BALANCER, withByte(proxyV2("203.0.113.3", 0), 12, 0x31), "bad_header")),
+                new Row("20 bytes of a PROXY v2 header from the balancer, then silence", "closed at limits.handshakeTimeout (1 s here), proxy_timeout",
+                        () -> proxyHeaderRefused(BALANCER, java.util.Arrays.copyOf(proxyV2("203.0.113.4", 0), 20), "timeout")),
+                new Row("a TLS hello from the balancer without a PROXY header", "closed, proxy_no_header",
+                        () -> proxyHeaderRefused(BALANCER, new byte[] {0x16, 0x03, 0x01, 0x00, (byte) 0xF0, 0x01, 0, 0, (byte) 0xEC, 0x03, 0x03, 0}, "no_header")),
                 // ---- resource caps (issue 9, point 6) ----
                 new Row("9 REGISTERs with the bridge's own certificate (a rogue replica)", "beyond 8 control connections per identity: overloaded",
                         HostileInputIT::rogueReplica),
@@ -170,6 +184,44 @@ class HostileInputIT {
         }
         Await.until("not_tls counted", Duration.ofSeconds(5),
                 () -> metric("beacon_handshake_failures_total{reason=\"not_tls\"") > before);
+    }
+
+    /** The TCP peer whose PROXY headers the node believes (relay.proxyProtocol.trustedSources). */
+    static final String BALANCER = "127.0.0.3";
+
+    /** From {@code from}, sends {@code bytes}; the node closes within 5 s, counts proxy_{@code reason} and logs the TCP peer. */
+    static void proxyHeaderRefused(String from, byte[] bytes, String reason) throws Exception {
+        String series = "beacon_handshake_failures_total{reason=\"proxy_" + reason + "\"";
+        double before = metric(series);
+        long linesBefore = logLines().size();
+        try (Socket s = new Socket()) {
+            s.bind(new InetSocketAddress(InetAddress.getByName(from), 0));
+            s.connect(new InetSocketAddress("127.0.0.1", node.relayPort), 2000);
+            s.setSoTimeout(5000);
+            s.getOutputStream().write(bytes);
+            assertClosed(s.getInputStream());
+        }
+        Await.until("proxy_" + reason + " counted", Duration.ofSeconds(5), () -> metric(series) > before);
+        Await.until("the refusal is in the node's log", Duration.ofSeconds(5), () -> logLines().stream().skip(linesBefore)
+                .anyMatch(l -> l.contains("refused proxy header peer=" + from + ":") && l.contains("reason=" + reason + " ")));
+        assertTrue(logLines().stream().noneMatch(l -> l.contains("source=203.0.113.") || l.contains("10.9.9.9")),
+                "no address from a refused header is believed anywhere");
+    }
+
+    /** A PROXY v2 header (PROXY command, TCP over IPv4) naming {@code source}, with one TLV of {@code tlvBytes} value bytes. */
+    static byte[] proxyV2(String source, int tlvBytes) throws IOException {
+        int tlv = tlvBytes > 0 ? 3 + tlvBytes : 0;
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(16 + 12 + tlv)
+                .put(new byte[] {0x0D, 0x0A, 0x0D, 0x0A, 0x00, 0x0D, 0x0A, 0x51, 0x55, 0x49, 0x54, 0x0A, 0x21, 0x11})
+                .putShort((short) (12 + tlv)).put(InetAddress.getByName(source).getAddress()).put(new byte[] {127, 0, 0, 1})
+                .putShort((short) 40000).putShort((short) node.relayPort);
+        if (tlv > 0) b.put((byte) 0xE0).putShort((short) tlvBytes);
+        return b.array();
+    }
+
+    static byte[] withByte(byte[] bytes, int at, int value) {
+        bytes[at] = (byte) value;
+        return bytes;
     }
 
     static void ambiguousIdentity() throws Exception {
@@ -410,7 +462,9 @@ class HostileInputIT {
         bao = OpenBaoSimulator.start(o);
         bao.awaitActive(Duration.ofSeconds(10));
 
-        node = new NodeProcess(dir.resolve("nodes"), "n1", pki.node("n1")).with("limits: {handshakeTimeout: 1s}");
+        node = new NodeProcess(dir.resolve("nodes"), "n1", pki.node("n1")).with("limits: {handshakeTimeout: 1s}")
+                // on, so that every other row (from 127.0.0.1 or .2) also shows a direct client treated as before with it on
+                .with("relay: {proxyProtocol: {enabled: true, trustedSources: [\"" + BALANCER + "/32\"]}}");
         node.peers(List.of(node)).start().awaitReady(Duration.ofSeconds(60));
 
         BridgeConfig c = Stack.bridgeConfig(pki, List.of(node.relay()), "");
