@@ -32,12 +32,6 @@ class ChartConfigKeysTest {
             "bridge", List.of("bridge.jar", "run", "BRIDGE_"),
             "status-page", List.of("status-page.jar", "serve", "STATUS_"));
 
-    /**
-     * Keys another change adds to the beacon (PROXY protocol). Accepted while the built beacon.jar lists none of them;
-     * once it lists one, all are checked like any other key.
-     */
-    static final Set<String> PENDING = Set.of("relay.proxyProtocol.enabled", "relay.proxyProtocol.trustedSources");
-
     static final Map<String, Map<String, String>> KEYS = new ConcurrentHashMap<>();
 
     /** key -> environment variable, from {@code java -jar <jar> <command> --list-keys}. */
@@ -73,11 +67,9 @@ class ChartConfigKeysTest {
     /** The rendered config file's keys the chart's binary does not list. */
     static Set<String> unknownKeys(String chart, List<JsonNode> objects) {
         Map<String, String> known = listKeys(chart);
-        boolean pendingLanded = PENDING.stream().anyMatch(known::containsKey);
         Set<String> unknown = new TreeSet<>();
         for (String key : Charts.leafKeys(Charts.config(objects))) {
             if (known.containsKey(key)) continue;
-            if (!pendingLanded && chart.equals("beacon") && PENDING.contains(key)) continue;
             unknown.add(key);
         }
         return unknown;
