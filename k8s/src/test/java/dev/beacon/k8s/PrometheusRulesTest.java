@@ -160,6 +160,37 @@ class PrometheusRulesTest {
         assertTrue(problems.isEmpty(), String.join("\n", problems));
     }
 
+    /** The dashboard is Grafana JSON for the sidecar, on the chosen datasource, and reads only what exists. */
+    @Test
+    void theDashboardReadsOnlyRecordedOrExportedMetrics() throws Exception {
+        JsonNode d = new ObjectMapper().readTree(root.resolve("k8s/charts/beacon/files/grafana-dashboard.json").toFile());
+        assertTrue(d.path("schemaVersion").asInt() >= 36, "schemaVersion");
+        assertFalse(d.path("uid").asText().isBlank(), "uid");
+        Set<String> recorded = new TreeSet<>();
+        for (Path f : ruleFiles()) {
+            for (JsonNode g : YAML.readTree(f.toFile()).path("groups")) {
+                for (JsonNode r : g.path("rules")) if (r.has("record")) recorded.add(r.path("record").asText());
+            }
+        }
+        String code = mainSources();
+        List<String> problems = new ArrayList<>();
+        int exprs = 0;
+        for (JsonNode p : d.path("panels")) {
+            if (p.path("type").asText().equals("row")) continue;
+            String title = p.path("title").asText();
+            if (!p.path("datasource").path("uid").asText().equals("${DS_PROMETHEUS}")) problems.add(title + ": datasource");
+            for (JsonNode t : p.path("targets")) {
+                exprs++;
+                for (String m : metricNames(t.path("expr").asText().replace("$__rate_interval", "5m"))) {
+                    if (m.equals("up") || recorded.contains(m)) continue;
+                    if (m.contains(":") || !builtInCode(m, code)) problems.add(title + ": " + m + " is neither recorded nor exported");
+                }
+            }
+        }
+        assertTrue(exprs > 20, "queries: " + exprs);
+        assertTrue(problems.isEmpty(), String.join("\n", problems));
+    }
+
     @Test
     void theMetricNameParserFindsMetricsAndNothingElse() {
         assertEquals(Set.of("a_total", "b", "up"), metricNames(
