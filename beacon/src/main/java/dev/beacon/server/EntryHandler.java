@@ -143,6 +143,10 @@ final class EntryHandler extends FrameHandler {
             if (f.type() == FrameType.CONNECT || f.type() == FrameType.FORWARD) relay.metrics.streamFailed(e.wireCode);
             if (f.type() == FrameType.REGISTER) relay.metrics.registrationRefused(e.wireCode);
             relay.refuse(ctx, who(), e);
+        } catch (RuntimeException e) {
+            // a bug, not a refusal: counted so the availability SLI sees it; exceptionCaught logs it and closes
+            if (f.type() == FrameType.CONNECT || f.type() == FrameType.FORWARD) relay.metrics.streamFailed("internal_error");
+            throw e;
         }
     }
 
@@ -255,7 +259,7 @@ final class EntryHandler extends FrameHandler {
                 ch.close();
                 return;
             }
-            relay.metrics.streamFailed(e.wireCode);
+            relay.metrics.streamFailed(e instanceof Links.LinkFailure ? "forward_failed" : e.wireCode);
             relay.refuse(ctx, who(), e);
         });
     }

@@ -69,7 +69,7 @@ final class Links {
                          Consumer<Channel> onLinked, Consumer<ProtocolException> onFail) {
         if (!inbound.isActive()) return;
         if (i >= order.size()) {
-            onFail.accept(last != null ? last : new ProtocolException(ErrorCode.UNKNOWN_BRIDGE,
+            onFail.accept(last != null ? last : new LinkFailure(
                     "no node holding bridge '" + r.bridgeId() + "' of tenant '" + r.tenant() + "' could be reached"));
             return;
         }
@@ -81,8 +81,7 @@ final class Links {
             if (!f.isSuccess()) {
                 Relay.LOG.info("cluster link failed node={} address={} reason=\"{}\"", target.id(), target.relayAddress(),
                         f.cause().getMessage());
-                next.accept(new ProtocolException(ErrorCode.UNKNOWN_BRIDGE, ErrorCode.UNKNOWN_BRIDGE.wire(),
-                        "node " + target.id() + " holding the bridge is unreachable", 200));
+                next.accept(new LinkFailure("node " + target.id() + " holding the bridge is unreachable"));
             }
         });
     }
@@ -162,7 +161,18 @@ final class Links {
             done = true;
             Relay.LOG.info("cluster link refused node={} reason=\"{}\"", target.id(), why);
             ctx.close();
-            next.accept(new ProtocolException(ErrorCode.UNKNOWN_BRIDGE, ErrorCode.UNKNOWN_BRIDGE.wire(), why, 200));
+            next.accept(new LinkFailure(why));
+        }
+    }
+
+    /**
+     * The link to the node holding the bridge failed (dial, TLS, no answer, closed): the beacon's own failure, not the
+     * bridge's absence. The wrapper still gets {@code unknown_bridge} (retryable, 200 ms), the metrics say
+     * {@code beacon_streams_failed_total{reason="forward_failed"}} so the availability SLI can tell the two apart.
+     */
+    static final class LinkFailure extends ProtocolException {
+        LinkFailure(String why) {
+            super(ErrorCode.UNKNOWN_BRIDGE, ErrorCode.UNKNOWN_BRIDGE.wire(), why, 200);
         }
     }
 }

@@ -129,6 +129,7 @@ class LinksTest {
         assertEquals(1000, e.retryAfterMs);
         assertEquals("bridge offered no data connection within 5000 ms", Frame.error(e).text("message"),
                 "passed on unchanged");
+        assertFalse(e instanceof Links.LinkFailure, "the holder answered: counted under its own code, not forward_failed");
     }
 
     @Test
@@ -143,6 +144,7 @@ class LinksTest {
         assertEquals(ErrorCode.UNKNOWN_BRIDGE, e.code);
         assertEquals(200, e.retryAfterMs);
         assertTrue(e.getMessage().contains("unreachable"), e.getMessage());
+        assertTrue(e instanceof Links.LinkFailure, "counted as beacon_streams_failed_total{reason=forward_failed}");
     }
 
     @Test
@@ -157,6 +159,7 @@ class LinksTest {
         assertEquals(ErrorCode.UNKNOWN_BRIDGE, failed.get(0).code);
         assertEquals(200, failed.get(0).retryAfterMs);
         assertTrue(failed.get(0).getMessage().contains("closed the link"), failed.get(0).getMessage());
+        assertTrue(failed.get(0) instanceof Links.LinkFailure, "counted as forward_failed");
     }
 
     @Test
