@@ -9,6 +9,7 @@
 // not declare (kubernetes-models' pre-compiled validators ignore them; the API server's strict field validation,
 // kubectl's default, would refuse them).
 //
+// --kubernetes=1.33 or 1.36 checks built-in kinds against that version only (for objects rendered for it).
 // Input: files named on the command line, or stdin when none (or "-"): multi-document YAML, a JSON array of
 // objects, or a List ({"items": [...]}). Output: one line per object, "ok" or "INVALID" with its errors; with
 // --json one JSON object per line ({index, apiVersion, kind, name, valid, schemas, errors}). Exit status: 0 all valid,
@@ -18,8 +19,8 @@ import { parseAllDocuments } from "yaml";
 
 /** Schema sets, in the order they are reported. `group` matches the API group of an apiVersion ("" is core). */
 export const SCHEMAS = [
-  { name: "kubernetes 1.33 (kubernetes-models 4.5.1)", pkg: "k8s-oldest", builtIn: true },
-  { name: "kubernetes 1.36 (kubernetes-models 5.1.0)", pkg: "k8s-newest", builtIn: true },
+  { name: "kubernetes 1.33 (kubernetes-models 4.5.1)", pkg: "k8s-oldest", builtIn: true, kubernetes: "1.33" },
+  { name: "kubernetes 1.36 (kubernetes-models 5.1.0)", pkg: "k8s-newest", builtIn: true, kubernetes: "1.36" },
   { name: "cert-manager v1.20 CRDs (@kubernetes-models/cert-manager 6.0.0)", pkg: "@kubernetes-models/cert-manager",
     groups: ["cert-manager.io", "acme.cert-manager.io"] },
   { name: "prometheus-operator v0.91 CRDs (@kubernetes-models/prometheus-operator 6.0.0)",
@@ -44,10 +45,11 @@ async function groupModule(pkg, apiVersion) {
 }
 
 /** The model classes that apply to this apiVersion/kind: [{schema, Model}], empty when none knows it. */
-async function modelsFor(apiVersion, kind) {
+async function modelsFor(apiVersion, kind, kubernetes) {
   const { group } = split(apiVersion);
   const out = [];
   for (const s of SCHEMAS) {
+    if (kubernetes && s.builtIn && s.kubernetes !== kubernetes) continue;
     const applies = s.builtIn ? !CRD_GROUPS.has(group) : s.groups.includes(group);
     if (!applies) continue;
     const mod = await groupModule(s.pkg, apiVersion);
@@ -69,7 +71,7 @@ function describe(err) {
 }
 
 /** Validates one object; returns {valid, schemas, errors}. */
-export async function validateObject(obj) {
+export async function validateObject(obj, kubernetes) {
   if (obj === null || typeof obj !== "object" || Array.isArray(obj)) {
     return { valid: false, schemas: [], errors: ["not an object"] };
   }
@@ -77,7 +79,7 @@ export async function validateObject(obj) {
   if (typeof apiVersion !== "string" || typeof kind !== "string" || !apiVersion || !kind) {
     return { valid: false, schemas: [], errors: ["apiVersion and kind are required strings"] };
   }
-  const models = await modelsFor(apiVersion, kind);
+  const models = await modelsFor(apiVersion, kind, kubernetes);
   const errors = [];
   const schemas = [];
   if (models.length === 0) errors.push(`${apiVersion} ${kind}: no schema set covers API group '${split(apiVersion).group}'`);
@@ -123,9 +125,15 @@ export function parseObjects(text) {
 
 async function main(argv) {
   const json = argv.includes("--json");
-  const files = argv.filter((a) => a !== "--json");
+  const kubeArg = argv.find((a) => a.startsWith("--kubernetes="));
+  const kubernetes = kubeArg ? kubeArg.slice("--kubernetes=".length) : null;
+  if (kubernetes && !SCHEMAS.some((s) => s.kubernetes === kubernetes)) {
+    process.stderr.write(`validate: no schemas for Kubernetes ${kubernetes}; have ${SCHEMAS.filter((s) => s.kubernetes).map((s) => s.kubernetes).join(", ")}\n`);
+    return 2;
+  }
+  const files = argv.filter((a) => a !== "--json" && !a.startsWith("--kubernetes="));
   if (argv.includes("--help") || argv.includes("-h")) {
-    process.stdout.write("usage: validate.mjs [--json] [FILE...]   (no FILE or '-': stdin)\nschemas:\n"
+    process.stdout.write("usage: validate.mjs [--json] [--kubernetes=1.33|1.36] [FILE...]   (no FILE or '-': stdin; without --kubernetes, both)\nschemas:\n"
       + SCHEMAS.map((s) => "  " + s.name + "\n").join(""));
     return 0;
   }
@@ -141,7 +149,7 @@ async function main(argv) {
   let invalid = 0;
   for (let i = 0; i < objects.length; i++) {
     const o = objects[i];
-    const r = await validateObject(o);
+    const r = await validateObject(o, kubernetes);
     const id = { index: i, apiVersion: o?.apiVersion ?? null, kind: o?.kind ?? null, name: o?.metadata?.name ?? null };
     if (!r.valid) invalid++;
     if (json) process.stdout.write(JSON.stringify({ ...id, ...r }) + "\n");

@@ -23,7 +23,7 @@ import org.junit.jupiter.api.TestFactory;
 /**
  * Every object every chart renders, with its default values and with each file in its {@code ci/} folder, is valid
  * against the schemas of the oldest and the newest Kubernetes this project supports (1.33 and 1.36: kubernetes-models
- * 4.5.1 and 5.1.0) and, for cert-manager and Prometheus Operator objects, against their CRD schemas; see
+ * 4.5.1 and 5.1.0; the chart rendered with {@code --kube-version} of each) and, for cert-manager and Prometheus Operator objects, against their CRD schemas; see
  * {@code k8s/validate/validate.mjs}. A failure names the chart, the values file, the object and the error.
  *
  * <p>The charts are every folder of {@code k8s/charts/} with a {@code Chart.yaml}, plus the fixture chart in the test
@@ -42,13 +42,14 @@ class ManifestSchemaTest {
             List<Path> valueFiles = new ArrayList<>();
             valueFiles.add(null);
             valueFiles.addAll(ciValues(chart));
-            for (Path values : valueFiles) {
-                String label = chart.getFileName() + " with " + (values == null ? "default values" : "ci/" + values.getFileName());
+            for (Path values : valueFiles) for (String kube : SchemaValidator.KUBERNETES) {
+                String label = chart.getFileName() + " with " + (values == null ? "default values" : "ci/" + values.getFileName())
+                        + " for Kubernetes " + kube;
                 tests.add(DynamicTest.dynamicTest(label, () -> {
-                    List<JsonNode> objects = render(chart, values);
+                    List<JsonNode> objects = render(chart, values, kube);
                     assertFalse(objects.isEmpty(), label + " renders no object");
                     List<String> failures = new ArrayList<>();
-                    for (SchemaValidator.Result r : SchemaValidator.validate(objects)) {
+                    for (SchemaValidator.Result r : SchemaValidator.validate(objects, kube)) {
                         for (String e : r.errors()) failures.add(label + ": " + r.object() + ": " + e);
                     }
                     assertTrue(failures.isEmpty(), failures.size() + " schema errors:\n" + String.join("\n", failures));
@@ -106,7 +107,7 @@ class ManifestSchemaTest {
         Path values = Files.createTempFile("broken", ".yaml");
         try {
             Files.writeString(values, "replicaCount: many\n"); // renders replicas: many
-            List<SchemaValidator.Result> r = SchemaValidator.validate(render(FIXTURE, values));
+            List<SchemaValidator.Result> r = SchemaValidator.validate(render(FIXTURE, values, "1.36"));
             List<String> errors = r.stream().filter(x -> !x.valid()).map(x -> x.object() + ": " + x.errors()).toList();
             assertEquals(1, errors.size(), errors.toString());
             assertTrue(errors.get(0).startsWith("apps/v1 Deployment rel-fixture: "), errors.get(0));
@@ -116,10 +117,11 @@ class ManifestSchemaTest {
         }
     }
 
-    /** Every chart under charts/ (with a Chart.yaml), then the fixture chart. */
+    /** Every chart under charts/ (or -Dbeacon.charts.dir) with a Chart.yaml, then the fixture chart. */
     static List<Path> charts() {
         List<Path> out = new ArrayList<>();
-        Path dir = SchemaValidator.moduleDir().resolve("charts");
+        String override = System.getProperty("beacon.charts.dir", "");
+        Path dir = override.isEmpty() ? SchemaValidator.moduleDir().resolve("charts") : Path.of(override);
         if (Files.isDirectory(dir)) {
             try (Stream<Path> s = Files.list(dir)) {
                 s.filter(p -> Files.isRegularFile(p.resolve("Chart.yaml"))).sorted().forEach(out::add);
@@ -141,9 +143,13 @@ class ManifestSchemaTest {
         }
     }
 
-    /** {@code helm template rel <chart> -n beacon-system [-f values]}, parsed into one node per object. */
-    static List<JsonNode> render(Path chart, Path values) throws IOException {
-        TemplateCommand t = new Helm(chart.toAbsolutePath()).template().withName("rel").withNamespace("beacon-system");
+    /**
+     * {@code helm template rel <chart> -n beacon-system --kube-version <kubernetes>.0 [-f values]}, parsed into one node
+     * per object: rendered for the version it is validated against (a chart may branch on .Capabilities.KubeVersion).
+     */
+    static List<JsonNode> render(Path chart, Path values, String kubernetes) throws IOException {
+        TemplateCommand t = new Helm(chart.toAbsolutePath()).template().withName("rel").withNamespace("beacon-system")
+                .withKubeVersion("v" + kubernetes + ".0");
         if (values != null) t = t.withValuesFile(values.toAbsolutePath());
         String text = t.call();
         List<JsonNode> out = new ArrayList<>();

@@ -54,14 +54,24 @@ final class SchemaValidator {
         installed = true;
     }
 
-    /** Validates every object; one result per object, in order. */
+    /** The Kubernetes versions validate.mjs has schemas for: the oldest and the newest this project supports. */
+    static final List<String> KUBERNETES = List.of("1.33", "1.36");
+
+    /** Validates every object against both Kubernetes versions; one result per object, in order. */
     static List<Result> validate(List<JsonNode> objects) throws IOException, InterruptedException {
+        return validate(objects, null);
+    }
+
+    /** As {@link #validate(List)}, built-in kinds against one Kubernetes version ({@link #KUBERNETES}) only. */
+    static List<Result> validate(List<JsonNode> objects, String kubernetes) throws IOException, InterruptedException {
         install();
         Path in = Files.createTempFile("objects", ".json");
         try {
             JSON.writeValue(in.toFile(), objects);
-            Process p = new ProcessBuilder("node", moduleDir().resolve("validate/validate.mjs").toString(), "--json", in.toString())
-                    .redirectError(ProcessBuilder.Redirect.PIPE).start();
+            List<String> cmd = new ArrayList<>(List.of("node", moduleDir().resolve("validate/validate.mjs").toString(), "--json"));
+            if (kubernetes != null) cmd.add("--kubernetes=" + kubernetes);
+            cmd.add(in.toString());
+            Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.PIPE).start();
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
             if (!p.waitFor(2, TimeUnit.MINUTES)) {
