@@ -64,6 +64,12 @@ final class RenderedPod implements AutoCloseable {
      */
     RenderedPod(List<JsonNode> objects, JsonNode workload, String name, String ip, Path root, Map<String, String> hosts,
                 Map<String, Path> jars) throws IOException {
+        this(objects, workload, name, ip, root, hosts, jars, java.util.Set.of());
+    }
+
+    /** {@code external}: ConfigMaps the chart mounts but expects to exist (e.g. an OpenBao CA): left empty for the test. */
+    RenderedPod(List<JsonNode> objects, JsonNode workload, String name, String ip, Path root, Map<String, String> hosts,
+                Map<String, Path> jars, java.util.Set<String> external) throws IOException {
         this.name = name;
         this.ip = ip;
         this.root = root;
@@ -86,7 +92,9 @@ final class RenderedPod implements AutoCloseable {
             JsonNode volume = null;
             for (JsonNode v : podSpec.path("volumes")) if (v.path("name").asText().equals(m.path("name").asText())) volume = v;
             if (volume == null) throw new AssertionError(name + ": volumeMount " + m.path("name").asText() + " has no volume");
-            if (volume.has("configMap")) writeConfigMap(objects, volume.path("configMap"), local);
+            if (volume.has("configMap") && !external.contains(volume.path("configMap").path("name").asText())) {
+                writeConfigMap(objects, volume.path("configMap"), local);
+            }
             if (volume.has("projected")) {
                 for (JsonNode src : volume.path("projected").path("sources")) {
                     if (src.has("configMap")) writeConfigMap(objects, src.path("configMap"), local);
