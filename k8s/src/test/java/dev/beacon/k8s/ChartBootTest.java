@@ -43,6 +43,11 @@ import org.junit.jupiter.api.io.TempDir;
  * paths, java and the jars), with certificates from the test PKI where the configuration points. Then a secret is
  * read through them with the reference wrapper: wrapper -> beacon node -> bridge -> simulated OpenBao.
  *
+ * <p>For the bridge chart (default values, both replicas of its Deployment): its identities are those of the
+ * Certificates it renders (outer from the test PKI's beacon CA, inner from its company CA), {@code beacon.addresses}
+ * (the public load balancer) becomes node 0's loopback relay address, each default OpenBao node address becomes a node
+ * of openbao-sim.jar, and {@code openbao.ca.configMap} is set so that the bridge trusts the simulator's test CA.
+ *
  * <p>One more substitution, for the beacon: {@code cluster.peersDns} (the headless Service's name, resolving to every
  * pod) has no stand-in here (no hosts entries; one name, one port, three loopback addresses), so it is replaced by
  * {@code cluster.peers}, the three pods' loopback {@code address:port}s: the same discovery input the DNS answer gives.
