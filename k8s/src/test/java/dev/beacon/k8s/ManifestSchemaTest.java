@@ -41,29 +41,47 @@ class ManifestSchemaTest {
         for (String chart : Charts.CHARTS) assertTrue(names.contains(chart), "chart " + chart + " is validated: " + names);
     }
 
+    /** One render: a chart, a values file (null: defaults), the Kubernetes version it is rendered for and checked against. */
+    private record Case(String label, String kubernetes, List<JsonNode> objects, Exception renderError) {}
+
     @TestFactory
-    Stream<DynamicTest> everyRenderedObjectIsValid() {
-        List<Path> charts = charts();
-        List<DynamicTest> tests = new ArrayList<>();
-        for (Path chart : charts) {
+    Stream<DynamicTest> everyRenderedObjectIsValid() throws Exception {
+        List<Case> cases = new ArrayList<>();
+        for (Path chart : charts()) {
             List<Path> valueFiles = new ArrayList<>();
             valueFiles.add(null);
             valueFiles.addAll(ciValues(chart));
             for (Path values : valueFiles) for (String kube : SchemaValidator.KUBERNETES) {
                 String label = chart.getFileName() + " with " + (values == null ? "default values" : "ci/" + values.getFileName())
                         + " for Kubernetes " + kube;
-                tests.add(DynamicTest.dynamicTest(label, () -> {
-                    List<JsonNode> objects = render(chart, values, kube);
-                    assertFalse(objects.isEmpty(), label + " renders no object");
-                    List<String> failures = new ArrayList<>();
-                    for (SchemaValidator.Result r : SchemaValidator.validate(objects, kube)) {
-                        for (String e : r.errors()) failures.add(label + ": " + r.object() + ": " + e);
-                    }
-                    assertTrue(failures.isEmpty(), failures.size() + " schema errors:\n" + String.join("\n", failures));
-                }));
+                try {
+                    cases.add(new Case(label, kube, render(chart, values, kube), null));
+                } catch (Exception e) {
+                    cases.add(new Case(label, kube, List.of(), e));
+                }
             }
         }
-        return tests.stream();
+        // one validator run per Kubernetes version for every render (a node start each would take a second apiece)
+        java.util.Map<Case, List<SchemaValidator.Result>> results = new java.util.HashMap<>();
+        for (String kube : SchemaValidator.KUBERNETES) {
+            List<Case> these = cases.stream().filter(c -> c.kubernetes().equals(kube)).toList();
+            List<JsonNode> all = these.stream().flatMap(c -> c.objects().stream()).toList();
+            List<SchemaValidator.Result> r = SchemaValidator.validate(all, kube);
+            int from = 0;
+            for (Case c : these) {
+                results.put(c, r.subList(from, from + c.objects().size()));
+                from += c.objects().size();
+            }
+        }
+        return cases.stream().map(c -> DynamicTest.dynamicTest(c.label(), () -> {
+            if (c.renderError() != null) throw new AssertionError(c.label() + ": helm template failed: " + c.renderError().getMessage(), c.renderError());
+            assertFalse(c.objects().isEmpty(), c.label() + " renders no object");
+            List<String> failures = new ArrayList<>();
+            for (SchemaValidator.Result r : results.get(c)) {
+                for (String e : r.errors()) failures.add(c.label() + ": " + r.object() + ": " + e);
+            }
+            assertTrue(failures.isEmpty(), failures.size() + " schema errors:\n" + String.join("\n", failures));
+        }));
     }
 
     @Test
