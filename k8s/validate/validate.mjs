@@ -5,9 +5,9 @@
 //   cert-manager.io  against @kubernetes-models/cert-manager;
 //   monitoring.coreos.com against @kubernetes-models/prometheus-operator.
 // An object whose apiVersion/kind no schema set knows is an error, not a pass, and so is a built-in kind at an alpha or
-// beta apiVersion (kubernetes-models keeps removed versions such as policy/v1beta1). Not checked: fields the schema does
-// not declare (kubernetes-models' pre-compiled validators ignore them; the API server's strict field validation,
-// kubectl's default, would refuse them).
+// beta apiVersion (kubernetes-models keeps removed versions such as policy/v1beta1). So is a field the schema does not
+// declare (a misspelt readinessProbe would otherwise pass: kubernetes-models' validators ignore unknown fields, the API
+// server's strict field validation, kubectl's default, refuses them); see tracked().
 //
 // --kubernetes=1.33 or 1.36 checks built-in kinds against that version only (for objects rendered for it).
 // Input: files named on the command line, or stdin when none (or "-"): multi-document YAML, a JSON array of
@@ -70,6 +70,44 @@ function describe(err) {
   return [String(err && err.message ? err.message : err)];
 }
 
+/**
+ * A proxy of `value` (and, lazily, of everything under it) that notes each property name read, per object path.
+ * ajv's compiled validators read every property their schema declares (`data.replicas`, present or not) and, for
+ * maps (labels, ConfigMap data), every key they hold; a key of a typed object that was never read is one the schema
+ * does not declare.
+ */
+function tracked(value, path, reads) {
+  if (value === null || typeof value !== "object") return value;
+  let entry = reads.get(path);
+  if (!entry) {
+    entry = { value, read: new Set(), children: new Map() };
+    reads.set(path, entry);
+  }
+  return new Proxy(value, {
+    get(target, key, receiver) {
+      const v = Reflect.get(target, key, receiver);
+      if (typeof key !== "string") return v;
+      entry.read.add(key);
+      if (!Object.prototype.hasOwnProperty.call(target, key) || v === null || typeof v !== "object") return v;
+      if (!entry.children.has(key)) entry.children.set(key, tracked(v, `${path}/${key}`, reads));
+      return entry.children.get(key);
+    },
+  });
+}
+
+/**
+ * Paths of keys that the validator never read in an object whose other properties it did read (a typed object).
+ * Objects it read nothing of are free-form in the schema (or under an invalid parent) and are not judged.
+ */
+function unknownFields(reads) {
+  const out = [];
+  for (const [path, { value, read }] of reads) {
+    if (Array.isArray(value) || read.size === 0) continue;
+    for (const k of Object.keys(value)) if (!read.has(k)) out.push(`${path}/${k}`);
+  }
+  return out;
+}
+
 /** Validates one object; returns {valid, schemas, errors}. */
 export async function validateObject(obj, kubernetes) {
   if (obj === null || typeof obj !== "object" || Array.isArray(obj)) {
@@ -95,11 +133,17 @@ export async function validateObject(obj, kubernetes) {
       errors.push(`[${schema}] unknown kind: ${apiVersion} ${kind}`);
       continue;
     }
+    const reads = new Map();
+    let schemaValid = true;
     try {
-      new Model(obj).validate();
+      // the model's validate() runs the pre-compiled validator on `this`: give it a proxy that records which
+      // properties it reads, to find the fields the schema does not declare (see unknownFields)
+      Model.prototype.validate.call(tracked(obj, "", reads));
     } catch (e) {
+      schemaValid = false;
       for (const d of describe(e)) errors.push(`[${schema}] ${d}`);
     }
+    if (schemaValid) for (const u of unknownFields(reads)) errors.push(`[${schema}] ${u}: unknown field`);
   }
   return { valid: errors.length === 0, schemas, errors };
 }

@@ -102,7 +102,10 @@ class ManifestSchemaTest {
         JsonNode unknownKind = YAML.readTree("{apiVersion: example.com/v1, kind: Widget, metadata: {name: w}}");
         JsonNode removedApi = YAML.readTree("{apiVersion: policy/v1beta1, kind: PodDisruptionBudget, metadata: {name: p}, spec: {maxUnavailable: 1}}");
 
-        List<SchemaValidator.Result> r = SchemaValidator.validate(List.of(good, broken, unknownKind, removedApi));
+        ObjectNode misspelt = good.deepCopy();
+        ((ObjectNode) misspelt.path("spec").path("template").path("spec").path("containers").get(0)).putObject("readinessProb");
+
+        List<SchemaValidator.Result> r = SchemaValidator.validate(List.of(good, broken, unknownKind, removedApi, misspelt));
         assertTrue(r.get(0).valid(), "the well-formed Deployment passes: " + r.get(0));
         assertEquals(List.of("kubernetes 1.33 (kubernetes-models 4.5.1)", "kubernetes 1.36 (kubernetes-models 5.1.0)"), r.get(0).schemas(),
                 "built-in kinds are checked against the oldest and the newest supported Kubernetes");
@@ -112,6 +115,9 @@ class ManifestSchemaTest {
         assertFalse(r.get(2).valid(), "an unknown kind is an error, not a pass");
         assertTrue(r.get(2).errors().get(0).contains("unknown kind: example.com/v1 Widget"), r.get(2).errors().toString());
         assertFalse(r.get(3).valid(), "a removed beta API is an error although kubernetes-models still has its schema");
+        assertEquals(List.of("[kubernetes 1.33 (kubernetes-models 4.5.1)] /spec/template/spec/containers/0/readinessProb: unknown field",
+                "[kubernetes 1.36 (kubernetes-models 5.1.0)] /spec/template/spec/containers/0/readinessProb: unknown field"), r.get(4).errors(),
+                "a field the schema does not declare (a misspelt probe) is an error, as with the API server's strict field validation");
     }
 
     @Test
