@@ -62,6 +62,35 @@ public final class Charts {
         }
     }
 
+    /** One rendering: a chart with a values file ({@code null}: the chart's defaults). */
+    public record Case(String chart, Path values) {
+        public String toString() {
+            return chart + " with " + (values == null ? "default values" : "ci/" + values.getFileName());
+        }
+
+        public List<JsonNode> render() {
+            return Charts.render(chart, values);
+        }
+    }
+
+    /** Every chart with its defaults and with every file in its ci/ folder: what the tests render. */
+    public static List<Case> cases() {
+        List<Case> out = new ArrayList<>();
+        for (String chart : CHARTS) {
+            out.add(new Case(chart, null));
+            for (Path p : ciValues(chart)) out.add(new Case(chart, p));
+        }
+        return out;
+    }
+
+    /** The containers (and init containers) of a workload. */
+    public static List<JsonNode> containers(JsonNode workload) {
+        List<JsonNode> out = new ArrayList<>();
+        podSpec(workload).path("initContainers").forEach(out::add);
+        podSpec(workload).path("containers").forEach(out::add);
+        return out;
+    }
+
     /** {@code helm template} output as text; {@code valuesFile} may be null for the chart's defaults. */
     public static String renderText(String chart, Path valuesFile, Map<String, Object> sets) {
         TemplateCommand t = new Helm(chartDir(chart)).template().withName(RELEASE).withNamespace(NAMESPACE)
