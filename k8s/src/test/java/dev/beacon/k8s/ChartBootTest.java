@@ -84,7 +84,7 @@ class ChartBootTest {
         awaitMembers(nodes, 3);
 
         List<String> bao = startSimulator(pki);
-        List<RenderedPod> bridges = startBridges(pki, net, nodes, bao);
+        List<RenderedPod> bridges = startBridges(pki, net, nodes.get(0).ip + ":" + relayPort(nodes.get(0)), bao, Map.of());
         awaitReady(bridges);
 
         WrapperClient.Options o = new WrapperClient.Options();
@@ -118,6 +118,21 @@ class ChartBootTest {
         RenderedPod node = pods.get(0);
         assertTrue(node.process().waitFor(30, TimeUnit.SECONDS));
         assertNotEquals(0, node.process().exitValue(), "the binary exits non-zero");
+    }
+
+    @Test
+    void aMisspeltBridgeConfigKeyFailsTheBoot() throws Exception {
+        TestPki pki = TestPki.create(dir.resolve("pki"));
+        baoCa = pki.node("openbao").ca();
+        AssertionError e = assertThrows(AssertionError.class, () -> {
+            List<RenderedPod> bridges = startBridges(pki, loopbackNet(), "127.0.0.1:9", List.of("https://127.0.0.1:9", "https://127.0.0.1:10",
+                    "https://127.0.0.1:11"), Map.of("replicaCount", "1", "config.openbao.deadlin", "45s"));
+            awaitReady(bridges);
+        });
+        assertTrue(e.getMessage().contains("openbao.deadlin"), "the failure names the key: " + e.getMessage());
+        RenderedPod bridge = pods.get(0);
+        assertTrue(bridge.process().waitFor(30, TimeUnit.SECONDS));
+        assertNotEquals(0, bridge.process().exitValue(), "the binary exits non-zero");
     }
 
     // ---------------------------------------------------------------------------------------------------------------
@@ -209,12 +224,15 @@ class ChartBootTest {
      * ({@code beacon.addresses}, the load balancer) by node 0's relay address, and each OpenBao node's address by a
      * simulator node's.
      */
-    List<RenderedPod> startBridges(TestPki pki, String net, List<RenderedPod> nodes, List<String> bao) throws Exception {
-        List<JsonNode> objects = render("bridge", null, Map.of("openbao.ca.configMap", "openbao-ca"));
+    List<RenderedPod> startBridges(TestPki pki, String net, String beaconAddress, List<String> bao, Map<String, String> sets)
+            throws Exception {
+        Map<String, String> all = new LinkedHashMap<>(sets);
+        all.put("openbao.ca.configMap", "openbao-ca");
+        List<JsonNode> objects = render("bridge", null, all);
         JsonNode deploy = only(objects, "Deployment");
         JsonNode fileConfig = RenderedPod.YAML.readTree(configMapData(objects, deploy));
         Map<String, String> hosts = new LinkedHashMap<>();
-        for (JsonNode a : fileConfig.path("beacon").path("addresses")) hosts.put(a.asText(), nodes.get(0).ip + ":" + relayPort(nodes.get(0)));
+        for (JsonNode a : fileConfig.path("beacon").path("addresses")) hosts.put(a.asText(), beaconAddress);
         JsonNode baoAddresses = fileConfig.path("openbao").path("addresses");
         assertEquals(bao.size(), baoAddresses.size(), "the chart's default OpenBao nodes, one simulator node each: " + baoAddresses);
         for (int i = 0; i < bao.size(); i++) hosts.put(baoAddresses.get(i).asText(), bao.get(i));
