@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Validates Kubernetes objects offline, each against the schema of its apiVersion and kind:
-//   built-in kinds   against kubernetes-models twice, as the oldest and the newest Kubernetes this project supports
-//                    (npm aliases k8s-oldest and k8s-newest: see SCHEMAS below and package.json);
+//   built-in kinds   against kubernetes-models twice, as the oldest and the newest Kubernetes this project supports:
+//                    1.25 (the charts' kubeVersion floor) and 1.36 (npm aliases k8s-oldest and k8s-newest; SCHEMAS below);
 //   cert-manager.io  against @kubernetes-models/cert-manager;
 //   monitoring.coreos.com against @kubernetes-models/prometheus-operator.
 // An object whose apiVersion/kind no schema set knows is an error, not a pass, and so is a built-in kind at an alpha or
@@ -9,7 +9,7 @@
 // declare (a misspelt readinessProbe would otherwise pass: kubernetes-models' validators ignore unknown fields, the API
 // server's strict field validation, kubectl's default, refuses them); see tracked().
 //
-// --kubernetes=1.33 or 1.36 checks built-in kinds against that version only (for objects rendered for it).
+// --kubernetes=1.25 or 1.36 checks built-in kinds against that version only (for objects rendered for it).
 // Input: files named on the command line, or stdin when none (or "-"): multi-document YAML, a JSON array of
 // objects, or a List ({"items": [...]}). Output: one line per object, "ok" or "INVALID" with its errors; with
 // --json one JSON object per line ({index, apiVersion, kind, name, valid, schemas, errors}). Exit status: 0 all valid,
@@ -19,7 +19,7 @@ import { parseAllDocuments } from "yaml";
 
 /** Schema sets, in the order they are reported. `group` matches the API group of an apiVersion ("" is core). */
 export const SCHEMAS = [
-  { name: "kubernetes 1.33 (kubernetes-models 4.5.1)", pkg: "k8s-oldest", builtIn: true, kubernetes: "1.33" },
+  { name: "kubernetes 1.25 (kubernetes-models 4.1.0)", pkg: "k8s-oldest", builtIn: true, kubernetes: "1.25" },
   { name: "kubernetes 1.36 (kubernetes-models 5.1.0)", pkg: "k8s-newest", builtIn: true, kubernetes: "1.36" },
   { name: "cert-manager v1.20 CRDs (@kubernetes-models/cert-manager 6.0.0)", pkg: "@kubernetes-models/cert-manager",
     groups: ["cert-manager.io", "acme.cert-manager.io"] },
@@ -138,7 +138,8 @@ export async function validateObject(obj, kubernetes) {
     try {
       // the model's validate() runs the pre-compiled validator on `this`: give it a proxy that records which
       // properties it reads, to find the fields the schema does not declare (see unknownFields)
-      Model.prototype.validate.call(tracked(obj, "", reads));
+      // (a proxy of the model instance, not of obj: 4.x models find their schema id through the prototype)
+      Model.prototype.validate.call(tracked(new Model(obj), "", reads));
     } catch (e) {
       schemaValid = false;
       for (const d of describe(e)) errors.push(`[${schema}] ${d}`);
@@ -177,7 +178,7 @@ async function main(argv) {
   }
   const files = argv.filter((a) => a !== "--json" && !a.startsWith("--kubernetes="));
   if (argv.includes("--help") || argv.includes("-h")) {
-    process.stdout.write("usage: validate.mjs [--json] [--kubernetes=1.33|1.36] [FILE...]   (no FILE or '-': stdin; without --kubernetes, both)\nschemas:\n"
+    process.stdout.write("usage: validate.mjs [--json] [--kubernetes=1.25|1.36] [FILE...]   (no FILE or '-': stdin; without --kubernetes, both)\nschemas:\n"
       + SCHEMAS.map((s) => "  " + s.name + "\n").join(""));
     return 0;
   }

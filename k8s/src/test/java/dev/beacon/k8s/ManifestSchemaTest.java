@@ -22,8 +22,8 @@ import org.junit.jupiter.api.TestFactory;
 
 /**
  * Every object every chart renders, with its default values and with each file in its {@code ci/} folder, is valid
- * against the schemas of the oldest and the newest Kubernetes this project supports (1.33 and 1.36: kubernetes-models
- * 4.5.1 and 5.1.0; the chart rendered with {@code --kube-version} of each) and, for cert-manager and Prometheus Operator objects, against their CRD schemas; see
+ * against the schemas of the oldest and the newest Kubernetes this project supports (1.25, the charts' kubeVersion
+ * floor, and 1.36: kubernetes-models 4.1.0 and 5.1.0; the chart rendered with {@code --kube-version} of each) and, for cert-manager and Prometheus Operator objects, against their CRD schemas; see
  * {@code k8s/validate/validate.mjs}. A failure names the chart, the values file, the object and the error.
  *
  * <p>The charts are every folder of {@code k8s/charts/} with a {@code Chart.yaml}, plus the fixture chart in the test
@@ -107,7 +107,7 @@ class ManifestSchemaTest {
 
         List<SchemaValidator.Result> r = SchemaValidator.validate(List.of(good, broken, unknownKind, removedApi, misspelt));
         assertTrue(r.get(0).valid(), "the well-formed Deployment passes: " + r.get(0));
-        assertEquals(List.of("kubernetes 1.33 (kubernetes-models 4.5.1)", "kubernetes 1.36 (kubernetes-models 5.1.0)"), r.get(0).schemas(),
+        assertEquals(List.of("kubernetes 1.25 (kubernetes-models 4.1.0)", "kubernetes 1.36 (kubernetes-models 5.1.0)"), r.get(0).schemas(),
                 "built-in kinds are checked against the oldest and the newest supported Kubernetes");
         assertFalse(r.get(1).valid(), "containers as a string is reported");
         assertEquals(2, r.get(1).errors().size(), "once per Kubernetes version: " + r.get(1).errors());
@@ -115,7 +115,7 @@ class ManifestSchemaTest {
         assertFalse(r.get(2).valid(), "an unknown kind is an error, not a pass");
         assertTrue(r.get(2).errors().get(0).contains("unknown kind: example.com/v1 Widget"), r.get(2).errors().toString());
         assertFalse(r.get(3).valid(), "a removed beta API is an error although kubernetes-models still has its schema");
-        assertEquals(List.of("[kubernetes 1.33 (kubernetes-models 4.5.1)] /spec/template/spec/containers/0/readinessProb: unknown field",
+        assertEquals(List.of("[kubernetes 1.25 (kubernetes-models 4.1.0)] /spec/template/spec/containers/0/readinessProb: unknown field",
                 "[kubernetes 1.36 (kubernetes-models 5.1.0)] /spec/template/spec/containers/0/readinessProb: unknown field"), r.get(4).errors(),
                 "a field the schema does not declare (a misspelt probe) is an error, as with the API server's strict field validation");
     }

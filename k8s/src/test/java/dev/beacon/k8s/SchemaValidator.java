@@ -55,7 +55,7 @@ final class SchemaValidator {
     }
 
     /** The Kubernetes versions validate.mjs has schemas for: the oldest and the newest this project supports. */
-    static final List<String> KUBERNETES = List.of("1.33", "1.36");
+    static final List<String> KUBERNETES = List.of("1.25", "1.36");
 
     /** Validates every object against both Kubernetes versions; one result per object, in order. */
     static List<Result> validate(List<JsonNode> objects) throws IOException, InterruptedException {
