@@ -48,6 +48,9 @@ import org.junit.jupiter.api.io.TempDir;
  * (the public load balancer) becomes node 0's loopback relay address, each default OpenBao node address becomes a node
  * of openbao-sim.jar, and {@code openbao.ca.configMap} is set so that the bridge trusts the simulator's test CA.
  *
+ * <p>In both configuration files, a bind address {@code 0.0.0.0} ({@code relay.host}, {@code admin.host},
+ * {@code cluster.host}) becomes the pod's loopback address: each pod has its own network namespace, here they share one.
+ *
  * <p>One more substitution, for the beacon: {@code cluster.peersDns} (the headless Service's name, resolving to every
  * pod) has no stand-in here (no hosts entries; one name, one port, three loopback addresses), so it is replaced by
  * {@code cluster.peers}, the three pods' loopback {@code address:port}s: the same discovery input the DNS answer gives.
