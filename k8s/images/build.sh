@@ -27,7 +27,9 @@ bridge/target/bridge.jar and status-page/target/status-page.jar (build them firs
 
 The checks, for each image: `podman run --rm --read-only --user 10001:10001 --network none IMAGE --help` exits 0; the
 same with -Xshare:on -Xlog:cds maps the image's archive ("Mapped dynamic region"; -Xshare:on fails if it cannot);
-for the beacon, a node started from the image with dev certificates answers /readyz 200.
+a beacon node from the image with dev certificates answers /readyz 200 with epoll and BoringSSL; with all three
+built, a node, a bridge and a status page run together (--network host): all ready, the bridge registered, the page
+served, the database on the status page's volume, each exits 0 on SIGTERM.
 
 Podman options this needs on the CI machines (and harmless elsewhere), in PODMAN_OPTS / RUN_OPTS:
   --runtime runc       crun 1.8 (Debian 12) fails: "cgroups in hybrid mode not supported"
@@ -216,6 +218,9 @@ PY
         log=$(podman logs beacon-image-check 2>&1)
         stop_node
         say "check beacon: a node (read-only root, UID 10001, /tmp tmpfs) answered /readyz 200 ${ms% *} ms after podman run (JVM start to ready: ${ms#* } ms): $(grep -o 'beacon node ready.*' <<<"$log" | head -1)"
+        # BoringSSL and epoll are native libraries Netty unpacks into /tmp: a noexec /tmp silently means JDK TLS and NIO
+        grep -q 'transport=epoll tls=OPENSSL' <<<"$log" \
+            || die "beacon: the node did not run with epoll and BoringSSL (is /tmp noexec?): $(grep -E 'TLS provider|node ready' <<<"$log")"
     fi
     if [[ $measure -gt 0 ]]; then
         command -v curl >/dev/null || die "--measure needs curl"
@@ -244,5 +249,57 @@ for what, arg in (("podman run -> /readyz 200", sys.argv[2]), ("JVM start -> rea
 PY
         done
     fi
+fi
+
+# ---- the three together: a node, a bridge that registers with it, a status page that probes it ----
+if [[ $check -eq 1 && ${#names[@]} -eq 3 ]]; then
+    java -jar beacon/target/beacon.jar pki issue --ca "$w/ca" --out "$w/bridge" spiffe://image.check/tenant/t1/bridge/b1 >/dev/null
+    java -jar beacon/target/beacon.jar pki issue --ca "$w/ca" --out "$w/inner" --dns localhost spiffe://image.check/tenant/t1/wrapper/inner >/dev/null
+    java -jar beacon/target/beacon.jar pki issue --ca "$w/ca" --out "$w/wrapper" spiffe://image.check/tenant/canary/wrapper/status >/dev/null
+    chmod -R a+rX "$w"
+    bridge_admin=$(free_port)
+    page=$(free_port)
+    page_admin=$(free_port)
+    cat >"$w/bridge.yaml" <<YAML
+beacon: {addresses: ["127.0.0.1:$relay"]}
+tls: {cert: /etc/beacon/bridge/tls.crt, key: /etc/beacon/bridge/tls.key, ca: /etc/beacon/bridge/ca.crt}
+inner: {cert: /etc/beacon/inner/tls.crt, key: /etc/beacon/inner/tls.key, ca: /etc/beacon/inner/ca.crt}
+upstream: {address: "127.0.0.1:9"}
+allow: ["spiffe://image.check/tenant/t1/wrapper/*"]
+admin: {host: 127.0.0.1, port: $bridge_admin}
+YAML
+    cat >"$w/status-page.yaml" <<YAML
+listen: {host: 127.0.0.1, port: $page}
+admin: {host: 127.0.0.1, port: $page_admin, token: image-check-token-0123456789}
+probes:
+  nodes: [{name: node-1, relay: "127.0.0.1:$relay", admin: "http://127.0.0.1:$admin"}]
+  wrapper: {cert: /etc/beacon/wrapper/tls.crt, key: /etc/beacon/wrapper/tls.key, ca: /etc/beacon/wrapper/ca.crt}
+YAML
+    mkdir -p "$w/status-data"
+    chown 10001:10001 "$w/status-data" # the status page's volume (/var/lib/status-page)
+    containers=(image-check-beacon image-check-bridge image-check-status-page)
+    cleanup() { command podman $PODMAN_OPTS rm -f -t 0 beacon-image-check "${containers[@]}" >/dev/null 2>&1 || true; rm -rf "$w"; }
+    common=($LIMITS --network host "${secure[@]}" --tmpfs /tmp:rw,size=64m -v "$w:/etc/beacon:ro")
+    podman run -d --name image-check-beacon "${common[@]}" "localhost/beacon/beacon:$tag" >/dev/null
+    podman run -d --name image-check-bridge "${common[@]}" "localhost/beacon/bridge:$tag" >/dev/null
+    podman run -d --name image-check-status-page "${common[@]}" -v "$w/status-data:/var/lib/status-page" \
+        "localhost/beacon/status-page:$tag" >/dev/null
+    ok() { [[ $(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$1" || true) == 200 ]]; }
+    for url in "http://127.0.0.1:$admin/readyz" "http://127.0.0.1:$bridge_admin/readyz" \
+            "http://127.0.0.1:$page/readyz" "http://127.0.0.1:$page_admin/readyz"; do
+        for ((i = 0; i < 600; i++)); do ok "$url" && break; sleep 0.1; done
+        ok "$url" || { for c in "${containers[@]}"; do echo "--- $c" >&2; podman logs "$c" 2>&1 | tail -n 15 >&2; done; die "$url did not answer 200 within 60 s"; }
+    done
+    for ((i = 0; i < 100; i++)); do curl -s "http://127.0.0.1:$admin/bridges" | grep -q '"tenant" : "t1"' && break; sleep 0.1; done
+    curl -s "http://127.0.0.1:$admin/bridges" | grep -q '"tenant" : "t1"' || die "the bridge did not register with the node (/bridges)"
+    ok "http://127.0.0.1:$page/" || die "the status page did not serve its page"
+    [[ -f $w/status-data/data/status.mv.db ]] || die "the status page wrote no database to its volume"
+    say "check all three: node, bridge and status page from the images ready; the bridge registered with the node (/bridges); the page served; status.mv.db on the volume"
+    for c in image-check-status-page image-check-bridge image-check-beacon; do
+        podman stop -t 15 "$c" >/dev/null
+        code=$(podman inspect --format '{{.State.ExitCode}}' "$c")
+        [[ $code == 0 ]] || { podman logs "$c" 2>&1 | tail -n 15 >&2; die "$c exited $code on SIGTERM"; }
+    done
+    say "check all three: each exited 0 on SIGTERM (podman stop)"
 fi
 say "done"
