@@ -122,6 +122,22 @@ class DockerfilesTest {
         }
     }
 
+    @ParameterizedTest(name = "{0}: the context sent is only what the COPYs take (Dockerfile.dockerignore)")
+    @MethodSource("images")
+    void dockerignoreLetsThroughExactlyTheCopiedFiles(Image image) throws IOException {
+        Path ignore = image.dockerfile().resolveSibling("Dockerfile.dockerignore");
+        List<String> rules = Files.readAllLines(ignore).stream().map(String::strip)
+                .filter(l -> !l.isEmpty() && !l.startsWith("#")).toList();
+        assertEquals("*", rules.get(0), "everything excluded first");
+        List<String> allowed = rules.stream().skip(1).map(r -> {
+            assertTrue(r.startsWith("!"), "after *, only exceptions: " + r);
+            return r.substring(1);
+        }).sorted().toList();
+        List<String> copied = Dockerfile.read(image.dockerfile()).all("COPY").stream()
+                .filter(c -> !c.args().startsWith("--from=")).map(c -> c.args().split(" ")[0]).distinct().sorted().toList();
+        assertEquals(copied, allowed, "the dockerignore lets through exactly the files COPY takes from the context");
+    }
+
     @ParameterizedTest(name = "{0}: a CDS archive is created in the build stage and used at runtime")
     @MethodSource("images")
     void cdsArchiveCreatedThenUsed(Image image) throws IOException {
