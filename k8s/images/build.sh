@@ -163,8 +163,9 @@ fi
 # ---- a beacon node from the image: ready? how fast? ----
 if [[ " ${names[*]} " == *" beacon "* ]] && { [[ $check -eq 1 ]] || [[ $measure -gt 0 ]]; }; then
     image=localhost/beacon/beacon:$tag
+    node_ctr=image-check-$$ # unique: several checkouts may run this at once on one machine
     w=$(mktemp -d /var/tmp/beacon-node.XXXXXX)
-    cleanup() { command podman $PODMAN_OPTS rm -f -t 0 beacon-image-check >/dev/null 2>&1 || true; rm -rf "$w"; }
+    cleanup() { command podman $PODMAN_OPTS rm -f -t 0 "$node_ctr" >/dev/null 2>&1 || true; rm -rf "$w"; }
     trap cleanup EXIT
     java -jar beacon/target/beacon.jar pki init --dir "$w/ca" >/dev/null
     java -jar beacon/target/beacon.jar pki issue --ca "$w/ca" --out "$w/node" --dns localhost --ip 127.0.0.1 \
@@ -182,9 +183,9 @@ YAML
     # start a node, wait for /readyz 200; prints the milliseconds from `podman run` to the first 200
     start_node() { # entrypoint-json-or-empty
         local ep=("$@") t0 t1 code
-        command podman $PODMAN_OPTS rm -f -t 0 beacon-image-check >/dev/null 2>&1 || true
+        command podman $PODMAN_OPTS rm -f -t 0 "$node_ctr" >/dev/null 2>&1 || true
         t0=$(date +%s%N)
-        podman run -d --name beacon-image-check $LIMITS --network host "${secure[@]}" --tmpfs /tmp:rw,size=64m \
+        podman run -d --name "$node_ctr" $LIMITS --network host "${secure[@]}" --tmpfs /tmp:rw,size=64m \
             -v "$w:/etc/beacon:ro" "${ep[@]}" "$image" server --config /etc/beacon/beacon.yaml >/dev/null
         for ((i = 0; i < 3000; i++)); do
             code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 1 "http://127.0.0.1:$admin/readyz" || true)
@@ -193,8 +194,8 @@ YAML
                 # and from the container's process start (podman's StartedAt) to the node's "ready" log line: the
                 # JVM's own part, without podman's container set-up
                 local started readyline
-                started=$(podman inspect --format '{{.State.StartedAt}}' beacon-image-check)
-                readyline=$(podman logs beacon-image-check 2>&1 | grep -m1 'beacon node ready' || true)
+                started=$(podman inspect --format '{{.State.StartedAt}}' "$node_ctr")
+                readyline=$(podman logs "$node_ctr" 2>&1 | grep -m1 'beacon node ready' || true)
                 echo "$(((t1 - t0) / 1000000)) $(python3 - "$started" "$readyline" <<'PY'
 import datetime, re, sys
 s = re.match(r"(\S+ \d+:\d+:\d+)(\.\d+)?", sys.argv[1])
@@ -209,13 +210,13 @@ PY
             fi
             sleep 0.01
         done
-        podman logs beacon-image-check >&2 || true
+        podman logs "$node_ctr" >&2 || true
         return 1
     }
-    stop_node() { podman stop -t 10 beacon-image-check >/dev/null; podman rm -f beacon-image-check >/dev/null 2>&1 || true; }
+    stop_node() { podman stop -t 10 "$node_ctr" >/dev/null; podman rm -f "$node_ctr" >/dev/null 2>&1 || true; }
     if [[ $check -eq 1 ]]; then
         ms=$(start_node) || die "beacon: a node from $image did not answer /readyz 200 within 30 s (its log above)"
-        log=$(podman logs beacon-image-check 2>&1)
+        log=$(podman logs "$node_ctr" 2>&1)
         stop_node
         say "check beacon: a node (read-only root, UID 10001, /tmp tmpfs) answered /readyz 200 ${ms% *} ms after podman run (JVM start to ready: ${ms#* } ms): $(grep -o 'beacon node ready.*' <<<"$log" | head -1)"
         # BoringSSL and epoll are native libraries Netty unpacks into /tmp: a noexec /tmp silently means JDK TLS and NIO
@@ -277,12 +278,12 @@ probes:
 YAML
     mkdir -p "$w/status-data"
     chown 10001:10001 "$w/status-data" # the status page's volume (/var/lib/status-page)
-    containers=(image-check-beacon image-check-bridge image-check-status-page)
-    cleanup() { command podman $PODMAN_OPTS rm -f -t 0 beacon-image-check "${containers[@]}" >/dev/null 2>&1 || true; rm -rf "$w"; }
+    containers=("$node_ctr-beacon" "$node_ctr-bridge" "$node_ctr-status-page")
+    cleanup() { command podman $PODMAN_OPTS rm -f -t 0 "$node_ctr" "${containers[@]}" >/dev/null 2>&1 || true; rm -rf "$w"; }
     common=($LIMITS --network host "${secure[@]}" --tmpfs /tmp:rw,size=64m -v "$w:/etc/beacon:ro")
-    podman run -d --name image-check-beacon "${common[@]}" "localhost/beacon/beacon:$tag" >/dev/null
-    podman run -d --name image-check-bridge "${common[@]}" "localhost/beacon/bridge:$tag" >/dev/null
-    podman run -d --name image-check-status-page "${common[@]}" -v "$w/status-data:/var/lib/status-page" \
+    podman run -d --name "$node_ctr-beacon" "${common[@]}" "localhost/beacon/beacon:$tag" >/dev/null
+    podman run -d --name "$node_ctr-bridge" "${common[@]}" "localhost/beacon/bridge:$tag" >/dev/null
+    podman run -d --name "$node_ctr-status-page" "${common[@]}" -v "$w/status-data:/var/lib/status-page" \
         "localhost/beacon/status-page:$tag" >/dev/null
     ok() { [[ $(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$1" || true) == 200 ]]; }
     for url in "http://127.0.0.1:$admin/readyz" "http://127.0.0.1:$bridge_admin/readyz" \
@@ -295,7 +296,7 @@ YAML
     ok "http://127.0.0.1:$page/" || die "the status page did not serve its page"
     [[ -f $w/status-data/data/status.mv.db ]] || die "the status page wrote no database to its volume"
     say "check all three: node, bridge and status page from the images ready; the bridge registered with the node (/bridges); the page served; status.mv.db on the volume"
-    for c in image-check-status-page image-check-bridge image-check-beacon; do
+    for c in "$node_ctr-status-page" "$node_ctr-bridge" "$node_ctr-beacon"; do
         podman stop -t 15 "$c" >/dev/null
         code=$(podman inspect --format '{{.State.ExitCode}}' "$c")
         [[ $code == 0 ]] || { podman logs "$c" 2>&1 | tail -n 15 >&2; die "$c exited $code on SIGTERM"; }
