@@ -28,7 +28,8 @@ bridge/target/bridge.jar and status-page/target/status-page.jar (build them firs
 The checks, for each image: `podman run --rm --read-only --user 10001:10001 --network none IMAGE --help` exits 0; the
 same with -Xshare:on -Xlog:cds maps the image's archive ("Mapped dynamic region"; -Xshare:on fails if it cannot);
 a beacon node from the image with dev certificates answers /readyz 200 with epoll and BoringSSL; with all three
-built, a node, a bridge and a status page run together (--network host): all ready, the bridge registered, the page
+built, a node, a bridge and a status page run together with their default CMD, the configuration where the charts
+mount it (/etc/{beacon,bridge,status-page}/config/config.yaml), --network host: all ready, the bridge registered, the page
 served, the database on the status page's volume, each exits 0 on SIGTERM.
 
 Podman options this needs on the CI machines (and harmless elsewhere), in PODMAN_OPTS / RUN_OPTS:
@@ -261,7 +262,10 @@ if [[ $check -eq 1 && ${#names[@]} -eq 3 ]]; then
     bridge_admin=$(free_port)
     page=$(free_port)
     page_admin=$(free_port)
-    cat >"$w/bridge.yaml" <<YAML
+    # each image's default CMD reads the path the charts mount the configuration at
+    mkdir -p "$w/config" "$w/bridge-config" "$w/status-page-config"
+    cp "$w/beacon.yaml" "$w/config/config.yaml" # /etc/beacon/config/config.yaml through the /etc/beacon mount
+    cat >"$w/bridge-config/config.yaml" <<YAML
 beacon: {addresses: ["127.0.0.1:$relay"]}
 tls: {cert: /etc/beacon/bridge/tls.crt, key: /etc/beacon/bridge/tls.key, ca: /etc/beacon/bridge/ca.crt}
 inner: {cert: /etc/beacon/inner/tls.crt, key: /etc/beacon/inner/tls.key, ca: /etc/beacon/inner/ca.crt}
@@ -269,7 +273,7 @@ upstream: {address: "127.0.0.1:9"}
 allow: ["spiffe://image.check/tenant/t1/wrapper/*"]
 admin: {host: 127.0.0.1, port: $bridge_admin}
 YAML
-    cat >"$w/status-page.yaml" <<YAML
+    cat >"$w/status-page-config/config.yaml" <<YAML
 listen: {host: 127.0.0.1, port: $page}
 admin: {host: 127.0.0.1, port: $page_admin, token: image-check-token-0123456789}
 probes:
@@ -282,8 +286,10 @@ YAML
     cleanup() { command podman $PODMAN_OPTS rm -f -t 0 "$node_ctr" "${containers[@]}" >/dev/null 2>&1 || true; rm -rf "$w"; }
     common=($LIMITS --network host "${secure[@]}" --tmpfs /tmp:rw,size=64m -v "$w:/etc/beacon:ro")
     podman run -d --name "$node_ctr-beacon" "${common[@]}" "localhost/beacon/beacon:$tag" >/dev/null
-    podman run -d --name "$node_ctr-bridge" "${common[@]}" "localhost/beacon/bridge:$tag" >/dev/null
-    podman run -d --name "$node_ctr-status-page" "${common[@]}" -v "$w/status-data:/var/lib/status-page" \
+    podman run -d --name "$node_ctr-bridge" "${common[@]}" -v "$w/bridge-config:/etc/bridge/config:ro" \
+        "localhost/beacon/bridge:$tag" >/dev/null
+    podman run -d --name "$node_ctr-status-page" "${common[@]}" -v "$w/status-page-config:/etc/status-page/config:ro" \
+        -v "$w/status-data:/var/lib/status-page" \
         "localhost/beacon/status-page:$tag" >/dev/null
     ok() { [[ $(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$1" || true) == 200 ]]; }
     for url in "http://127.0.0.1:$admin/readyz" "http://127.0.0.1:$bridge_admin/readyz" \
