@@ -283,7 +283,10 @@ YAML
     mkdir -p "$w/status-data"
     chown 10001:10001 "$w/status-data" # the status page's volume (/var/lib/status-page)
     containers=("$node_ctr-beacon" "$node_ctr-bridge" "$node_ctr-status-page")
-    cleanup() { command podman $PODMAN_OPTS rm -f -t 0 "$node_ctr" "${containers[@]}" >/dev/null 2>&1 || true; rm -rf "$w"; }
+    cleanup() { # one at a time: podman rm stops at the first name that does not exist
+        for c in "$node_ctr" "${containers[@]}"; do command podman $PODMAN_OPTS rm -f -t 0 "$c" >/dev/null 2>&1 || true; done
+        rm -rf "$w"
+    }
     common=($LIMITS --network host "${secure[@]}" --tmpfs /tmp:rw,size=64m -v "$w:/etc/beacon:ro")
     podman run -d --name "$node_ctr-beacon" "${common[@]}" "localhost/beacon/beacon:$tag" >/dev/null
     podman run -d --name "$node_ctr-bridge" "${common[@]}" -v "$w/bridge-config:/etc/bridge/config:ro" \
