@@ -534,6 +534,18 @@ final class BenchCommand implements Callable<Integer> {
         long peak = 0;
         long last = 0;
         try {
+            // the window starts once it probes: on a loaded machine the JVM alone can take seconds to get there
+            long startBy = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (!probing(log)) {
+                if (!p.isAlive()) {
+                    throw new IllegalStateException("the probe-only instance exited with " + p.exitValue() + "; see " + log);
+                }
+                if (System.nanoTime() > startBy) {
+                    throw new IllegalStateException("the probe-only instance did not start probing within 60 s; see " + log);
+                }
+                peak = Math.max(peak, rssKb(p.pid()));
+                Thread.sleep(100);
+            }
             long end = System.nanoTime() + probeSeconds * 1_000_000_000L;
             long lastPrint = System.nanoTime();
             while (System.nanoTime() < end) {
@@ -552,12 +564,20 @@ final class BenchCommand implements Callable<Integer> {
             p.destroy();
             if (!p.waitFor(10, TimeUnit.SECONDS)) p.destroyForcibly();
         }
-        long results = Files.readAllLines(log, StandardCharsets.UTF_8).stream().filter(l -> l.contains("probing location=")).count();
-        out.printf("prober RSS: last %.1f MB, peak %.1f MB (started probing: %s)%n", last / 1024.0, peak / 1024.0, results > 0);
-        if (results == 0) throw new IllegalStateException("the probe-only instance never started probing; see " + log);
+        out.printf("prober RSS: last %.1f MB, peak %.1f MB%n", last / 1024.0, peak / 1024.0);
         rows.add(new String[] {"prober RSS (probe-only `serve`, own JVM with the recommended flags, 5 components failing, after "
                 + probeSeconds + " s; peak)", String.format(Locale.ROOT, "%.0f MB (last %.0f MB)", peak / 1024.0, last / 1024.0),
                 "< " + RSS_TARGET_MB + " MB", verdict(peak / 1024.0 < RSS_TARGET_MB)});
+    }
+
+    /** Whether the prober's log says it started probing (its "probing location=..." line). */
+    private static boolean probing(Path log) throws IOException {
+        if (!Files.exists(log)) return false;
+        try (Stream<String> lines = Files.lines(log, StandardCharsets.UTF_8)) {
+            return lines.anyMatch(l -> l.contains("probing location="));
+        } catch (java.io.UncheckedIOException e) {
+            return false; // a line being written in a charset-odd state: look again
+        }
     }
 
     private static void issue(DevCa ca, String caDir, DevCa.Request r, Path dir) throws IOException {
