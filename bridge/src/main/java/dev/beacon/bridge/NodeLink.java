@@ -189,7 +189,12 @@ final class NodeLink {
 
         @Override
         protected void handshakeFailed(ChannelHandlerContext ctx, Throwable cause) {
-            Bridge.LOG.warn("beacon TLS handshake failed address={} reason=\"{}\"", address, cause.getMessage());
+            java.util.Optional<String> expired = dev.beacon.tls.TlsErrors.expired(cause, "beacon " + address);
+            if (expired.isPresent()) {
+                Bridge.LOG.warn("beacon TLS handshake failed address={} reason=\"{}\"", address, expired.get());
+            } else {
+                Bridge.LOG.warn("beacon TLS handshake failed address={} reason=\"{}\"", address, cause.getMessage());
+            }
             ctx.close();
         }
 
@@ -293,6 +298,12 @@ final class NodeLink {
 
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            java.util.Optional<String> expired = dev.beacon.tls.TlsErrors.expired(cause, "beacon " + address);
+            if (expired.isPresent()) {
+                Bridge.LOG.warn("beacon TLS handshake failed address={} reason=\"{}\"", address, expired.get());
+                ctx.close();
+                return;
+            }
             Bridge.LOG.info("beacon control connection error address={} reason=\"{}\"", address,
                     cause instanceof DecoderException && cause.getCause() != null ? cause.getCause().getMessage() : cause.getMessage());
             ctx.close();

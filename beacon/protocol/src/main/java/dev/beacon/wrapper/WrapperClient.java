@@ -95,7 +95,15 @@ public final class WrapperClient {
         SSLSocket outer = connectOuter(beacon);
         try {
             FrameCodec.write(outer.getOutputStream(), new Connect(Offer.of(options.versions), bridgeId, null).toFrame());
-            Frame frame = FrameCodec.read(outer.getInputStream(), Protocol.DEFAULT_MAX_FRAME_BYTES);
+            Frame frame;
+            try {
+                frame = FrameCodec.read(outer.getInputStream(), Protocol.DEFAULT_MAX_FRAME_BYTES);
+            } catch (javax.net.ssl.SSLException e) {
+                // TLS 1.3: the server judges our certificate after our side of the handshake is done; its alert comes here
+                java.util.Optional<String> expired = dev.beacon.tls.TlsErrors.expired(e, "beacon " + beacon);
+                if (expired.isPresent()) throw new javax.net.ssl.SSLHandshakeException(expired.get());
+                throw e;
+            }
             if (frame.type() == FrameType.ERROR) throw Refusal.from(frame).toException();
             if (frame.type() != FrameType.CONNECTED) {
                 throw new ProtocolException(ErrorCode.PROTOCOL_ERROR, "expected CONNECTED, got " + frame.type());
@@ -148,6 +156,12 @@ public final class WrapperClient {
             throw new IOException(beacon + ": " + e.getMessage(), e);
         } catch (IOException e) {
             s.close();
+            java.util.Optional<String> expired = dev.beacon.tls.TlsErrors.expired(e, "beacon " + beacon);
+            if (expired.isPresent()) {
+                javax.net.ssl.SSLHandshakeException x = new javax.net.ssl.SSLHandshakeException(expired.get());
+                x.initCause(e);
+                throw x;
+            }
             throw e;
         }
         return s;
