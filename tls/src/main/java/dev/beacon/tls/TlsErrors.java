@@ -35,4 +35,19 @@ public final class TlsErrors {
         }
         return Optional.empty();
     }
+
+    /**
+     * "TLS handshake: certificate expired: our certificate … expired on …" when the certificate {@code m} presents has
+     * expired. The peer's certificate_expired alert can be lost (TLS 1.3 sends it after our side of the handshake; a
+     * reset caused by our first write can beat it), so a failed connection checks its own certificate too.
+     */
+    public static Optional<String> ownExpired(TlsMaterial m, String peer) {
+        if (m == null) return Optional.empty();
+        java.security.cert.X509Certificate leaf = m.leaf();
+        if (!leaf.getNotAfter().toInstant().isBefore(java.time.Instant.now())) return Optional.empty();
+        return Optional.of("TLS handshake: certificate expired: our certificate " + m.files().cert() + " ("
+                + Identity.of(leaf).map(Identity::uri).orElse(leaf.getSubjectX500Principal().getName()) + ", serial "
+                + leaf.getSerialNumber().toString(16) + ") expired on " + leaf.getNotAfter().toInstant() + "; " + peer
+                + " refuses it; renew it (docs/certificates.md)");
+    }
 }
