@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.beacon.bridge.Bridge;
 import dev.beacon.bridge.BridgeConfig;
 import dev.beacon.tls.Certificates;
 import dev.beacon.tls.DevCa;
@@ -47,7 +46,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Certificate rotation under continuous requests, in the order docs/certificates.md gives: renew every certificate
  * ({@code pki renew}, hot reload), then rotate the operator's CA with an overlapping bundle (add the new CA everywhere,
  * reissue from it, remove the old one). Between steps it waits on evidence, {@code /tls} on every node and the bridge,
- * never on a sleep. Three beacon node processes, the bridge (in this JVM, with its admin port) and the test upstream.
+ * never on a sleep. Three beacon node processes, a bridge process (bridge.jar) and the test upstream.
  */
 class CertificateRotationIT {
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
@@ -62,7 +61,7 @@ class CertificateRotationIT {
     final List<NodeProcess> nodes = new ArrayList<>();
     final List<Path> outerDirs = new ArrayList<>();
     final List<Path> innerDirs = new ArrayList<>();
-    Bridge bridge;
+    BridgeProcess bridge;
     TlsFiles wrapperOuter;
     TlsFiles wrapperInner;
 
@@ -106,10 +105,11 @@ class CertificateRotationIT {
 
             long t0 = System.nanoTime();
             for (NodeProcess n : nodes) n.start();
-            for (NodeProcess n : nodes) n.awaitReady(Duration.ofSeconds(60));
-            bridge = new Bridge(c).start();
-            try (Bridge b = bridge; NodeCloser closer = new NodeCloser(nodes)) {
-                Await.until("bridge holds every node", Duration.ofSeconds(30), () -> b.connectedNodes().size() == nodes.size());
+            bridge = new BridgeProcess(c, dir.resolve("bridge"));
+            try (BridgeProcess b = bridge; NodeCloser closer = new NodeCloser(nodes)) {
+                for (NodeProcess n : nodes) n.awaitReady(Duration.ofSeconds(60));
+                b.start();
+                Await.until("bridge holds every node", Duration.ofSeconds(60), () -> b.heldNodes() == nodes.size());
                 for (NodeProcess n : nodes) {
                     Path log = dir.resolve("nodes/" + n.id + ".log");
                     Await.until(n.id + " warned at start that its certificate expires within 30 days", EVIDENCE, () -> {
@@ -117,6 +117,10 @@ class CertificateRotationIT {
                         return text.contains("tls certificate expires on") && text.contains("file=" + pki.dir.resolve("node-" + n.id + "/tls.crt"));
                     });
                 }
+                Await.until("the bridge warned at start that its certificates expire within 30 days", EVIDENCE, () -> {
+                    String text = read(dir.resolve("bridge/bridge.log"));
+                    return text.contains("tls certificate expires on") && text.contains("file=" + bo.cert()) && text.contains("file=" + bi.cert());
+                });
                 System.out.printf("rotation: stack up in %d ms%n", ms(t0));
 
                 Load load = new Load(nodes.stream().map(NodeProcess::relay).toList());
@@ -177,6 +181,7 @@ class CertificateRotationIT {
                     assertEquals(0, load.failed.get());
                     assertTrue(load.ok.get() >= 60, "requests kept flowing: " + load.ok.get());
                     for (NodeProcess n : nodes) assertTrue(n.alive(), n.id + " still up: " + n.log());
+                    assertTrue(bridge.process.isAlive(), "bridge still up");
                 } finally {
                     load.stop();
                 }
@@ -192,7 +197,7 @@ class CertificateRotationIT {
             Await.until(step + ": " + n.id + " /tls", EVIDENCE, () -> matches(tls("http://127.0.0.1:" + n.adminPort + "/tls"), want, outerCas, innerCas));
         }
         Await.until(step + ": bridge /tls", EVIDENCE,
-                () -> matches(tls("http://127.0.0.1:" + bridge.adminPort() + "/tls"), want, outerCas, innerCas));
+                () -> matches(tls("http://127.0.0.1:" + bridge.adminPort + "/tls"), want, outerCas, innerCas));
         System.out.printf("rotation: %s: evidence on all %d processes after %d ms%n", step, nodes.size() + 1, ms(t));
     }
 
@@ -376,6 +381,53 @@ class CertificateRotationIT {
         void stop() throws InterruptedException {
             running.set(false);
             for (Thread t : threads) t.join(35_000);
+        }
+    }
+
+    /** bridge.jar run, as a real process, configured from a BridgeConfig (the keys it has). */
+    private static final class BridgeProcess implements AutoCloseable {
+        static final Path JAR = Path.of(System.getProperty("bridge.jar", "../../bridge/target/bridge.jar")).toAbsolutePath().normalize();
+        final Path dir;
+        final Path config;
+        final int adminPort;
+        Process process;
+
+        BridgeProcess(BridgeConfig c, Path dir) throws Exception {
+            this.dir = Files.createDirectories(dir);
+            this.adminPort = NodeProcess.freePort();
+            String yaml = "beacon: {addresses: [" + String.join(", ", c.beacon.addresses.stream().map(a -> "\"" + a + "\"").toList())
+                    + "], followMembers: true, reconnectMin: 50ms, reconnectMax: 500ms, heartbeatInterval: 1s}\n"
+                    + "tls: {cert: " + c.tls.cert + ", key: " + c.tls.key + ", ca: " + c.tls.ca + ", reloadInterval: 200ms}\n"
+                    + "inner: {cert: " + c.inner.cert + ", key: " + c.inner.key + ", ca: " + c.inner.ca + ", reloadInterval: 200ms}\n"
+                    + "allow: [\"" + String.join("\", \"", c.allow) + "\"]\n"
+                    + "upstream: {address: \"" + c.upstream.address + "\"}\n"
+                    + "admin: {host: 127.0.0.1, port: " + adminPort + "}\n";
+            this.config = dir.resolve("bridge.yaml");
+            Files.writeString(config, yaml);
+        }
+
+        void start() throws Exception {
+            String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+            process = new ProcessBuilder(java, "-Xmx256m", "-jar", JAR.toString(), "run", "--config", config.toString())
+                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("bridge.log").toFile())).start();
+        }
+
+        /** Distinct nodes with a registered link, from /beacons. */
+        int heldNodes() {
+            if (!process.isAlive()) throw new AssertionError("bridge exited: " + read(dir.resolve("bridge.log")));
+            JsonNode links = tls("http://127.0.0.1:" + adminPort + "/beacons");
+            if (links == null || !links.isArray()) return -1;
+            Set<String> held = new TreeSet<>();
+            for (JsonNode l : links) if (l.path("registered").asBoolean(false)) held.add(l.path("node").asText());
+            return held.size();
+        }
+
+        @Override
+        public void close() throws Exception {
+            if (process != null && process.isAlive()) {
+                process.destroy();
+                if (!process.waitFor(15, TimeUnit.SECONDS)) process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
         }
     }
 
