@@ -117,7 +117,11 @@ public final class WrapperClient {
             } catch (javax.net.ssl.SSLException e) {
                 // TLS 1.3: the server judges our certificate after our side of the handshake is done; its alert comes here
                 java.util.Optional<String> expired = dev.beacon.tls.TlsErrors.expired(e, "beacon " + beacon);
-                if (expired.isPresent()) throw new javax.net.ssl.SSLHandshakeException(expired.get());
+                if (expired.isPresent()) {
+                    javax.net.ssl.SSLHandshakeException x = new javax.net.ssl.SSLHandshakeException(expired.get());
+                    x.initCause(e);
+                    throw x;
+                }
                 throw e;
             }
             if (frame.type() == FrameType.ERROR) throw Refusal.from(frame).toException();
