@@ -48,8 +48,33 @@ public final class BeaconNode implements AutoCloseable {
                 .description("Relayed bytes queued in the beacon, waiting for a slow reader").register(meters);
     }
 
+    /** The material the cluster port loaded at start (it is not reloaded: a restart picks up new files). */
+    private dev.beacon.tls.TlsMaterial clusterTls;
+    private java.time.Instant clusterLoadedAt;
+
+    /** {@code /tls}: each TLS context, the certificate it serves and the CAs it trusts. */
+    private Map<String, Object> describeTls() {
+        java.util.List<Object> contexts = new java.util.ArrayList<>();
+        contexts.add(tls.describe());
+        contexts.add(linkTls.describe());
+        if (clusterTls != null) {
+            Map<String, Object> c = dev.beacon.tls.Certificates.describe("cluster", clusterTls);
+            c.put("loaded_at", clusterLoadedAt.toString());
+            c.put("reload", "restart only");
+            contexts.add(c);
+        }
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("node", nodeId);
+        out.put("contexts", contexts);
+        return out;
+    }
+
     public BeaconNode start() throws InterruptedException {
         relayAddress = relay.start();
+        if (config.cluster.enabled) {
+            clusterTls = dev.beacon.tls.TlsMaterial.load(config.tls.files());
+            clusterLoadedAt = java.time.Instant.now();
+        }
         String advertised = advertisedRelay();
         relay.cluster = config.cluster.enabled
                 ? new GossipClusterView(dev.beacon.gossip.Cluster.start(config.cluster, nodeId, config.tls.files(),
@@ -60,9 +85,11 @@ public final class BeaconNode implements AutoCloseable {
         relay.open();
         tls.watch(config.tls.reloadInterval);
         linkTls.watch(config.tls.reloadInterval);
+        tls.checkExpiry(config.tls.expiryCheckInterval, config.tls.expiryWarning); // link serves the same files
         Map<String, java.util.function.Supplier<Object>> views = new LinkedHashMap<>();
         views.put("/bridges", () -> Map.of("node", nodeId, "bridges", relay.registry.describe()));
         views.put("/cluster", () -> relay.cluster.describe());
+        views.put("/tls", this::describeTls);
         admin = new AdminServer(config.admin.host, config.admin.port, meters, () -> ready && !relay.draining,
                 () -> relay.draining ? "draining" : "starting", views);
         ready = true;

@@ -88,8 +88,13 @@ final class EntryHandler extends FrameHandler {
                 String reason = Refusals.handshakeReason(e.cause());
                 relay.metrics.handshakeFailed(reason);
                 if (relay.refusalLog.admit("handshake/" + reason)) {
-                    Relay.LOG.info("handshake failed source={} reason={} detail=\"{}\"", Relay.remote(ctx.channel()), reason,
-                            Refusals.messages(e.cause()));
+                    String expired = Refusals.expiredPeer(e.cause());
+                    if (expired != null) {
+                        Relay.LOG.info("handshake refused: {} source={} reason=certificate_expired", expired, Relay.remote(ctx.channel()));
+                    } else {
+                        Relay.LOG.info("handshake failed source={} reason={} detail=\"{}\"", Relay.remote(ctx.channel()), reason,
+                                Refusals.messages(e.cause()));
+                    }
                 }
                 ctx.close();
                 return;

@@ -33,6 +33,16 @@ final class Refusals {
         return "other";
     }
 
+    /** "certificate expired: peer=spiffe://… serial=… not_after=…" as the trust manager words it, or null. */
+    static String expiredPeer(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            if (c instanceof CertificateExpiredException && c.getMessage() != null && c.getMessage().startsWith("certificate expired: ")) {
+                return c.getMessage();
+            }
+        }
+        return null;
+    }
+
     static String messages(Throwable t) {
         StringBuilder sb = new StringBuilder();
         for (Throwable c = t; c != null; c = c.getCause()) {

@@ -143,9 +143,17 @@ public final class Bridge implements AutoCloseable {
         }
         outer.watch(config.tls.reloadInterval);
         inner.watch(config.inner.reloadInterval);
+        outer.checkExpiry(config.tls.expiryCheckInterval, config.tls.expiryWarning);
+        inner.checkExpiry(config.inner.expiryCheckInterval, config.inner.expiryWarning);
         Map<String, java.util.function.Supplier<Object>> views = new LinkedHashMap<>();
         views.put("/beacons", () -> links.stream().map(NodeLink::describe).toList());
         if (proxy != null) views.put("/openbao", () -> proxy.describe());
+        views.put("/tls", () -> {
+            Map<String, Object> out = new LinkedHashMap<>();
+            out.put("bridge", identity.uri());
+            out.put("contexts", List.of(outer.describe(), inner.describe()));
+            return out;
+        });
         // The admin port first: a port conflict should stop the bridge before it registers anywhere.
         admin = new AdminServer(config.admin.host, config.admin.port, meters, this::ready,
                 () -> proxy != null && !proxy.hasActive() ? "no active OpenBao node known"

@@ -189,7 +189,13 @@ final class NodeLink {
 
         @Override
         protected void handshakeFailed(ChannelHandlerContext ctx, Throwable cause) {
-            Bridge.LOG.warn("beacon TLS handshake failed address={} reason=\"{}\"", address, cause.getMessage());
+            java.util.Optional<String> expired = dev.beacon.tls.TlsErrors.expired(cause, "beacon " + address)
+                    .or(() -> dev.beacon.tls.TlsErrors.ownExpired(bridge.outer.material(), "beacon " + address));
+            if (expired.isPresent()) {
+                Bridge.LOG.warn("beacon TLS handshake failed address={} reason=\"{}\"", address, expired.get());
+            } else {
+                Bridge.LOG.warn("beacon TLS handshake failed address={} reason=\"{}\"", address, cause.getMessage());
+            }
             ctx.close();
         }
 
@@ -293,6 +299,13 @@ final class NodeLink {
 
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            java.util.Optional<String> expired = dev.beacon.tls.TlsErrors.expired(cause, "beacon " + address)
+                    .or(() -> dev.beacon.tls.TlsErrors.ownExpired(bridge.outer.material(), "beacon " + address));
+            if (expired.isPresent()) {
+                Bridge.LOG.warn("beacon TLS handshake failed address={} reason=\"{}\"", address, expired.get());
+                ctx.close();
+                return;
+            }
             Bridge.LOG.info("beacon control connection error address={} reason=\"{}\"", address,
                     cause instanceof DecoderException && cause.getCause() != null ? cause.getCause().getMessage() : cause.getMessage());
             ctx.close();
@@ -403,7 +416,15 @@ final class NodeLink {
             }
             if (!e.isSuccess()) {
                 bridge.metrics.streamsRefused.increment();
-                Bridge.LOG.info("stream refused stream={} wrapper={} reason=\"{}\"", streamId, outerWrapper, e.cause().getMessage());
+                String reason = e.cause().getMessage();
+                for (Throwable c = e.cause(); c != null; c = c.getCause()) {
+                    if (c instanceof java.security.cert.CertificateExpiredException && c.getMessage() != null
+                            && c.getMessage().startsWith("certificate expired: ")) {
+                        reason = c.getMessage(); // names the inner identity, serial and notAfter
+                        break;
+                    }
+                }
+                Bridge.LOG.info("stream refused stream={} wrapper={} reason=\"{}\"", streamId, outerWrapper, reason);
                 ctx.close();
                 return;
             }

@@ -15,6 +15,10 @@ public class TlsSection {
     public String ca = "";
     @JsonPropertyDescription("How often the three files are checked for rotation")
     public Duration reloadInterval = Duration.ofSeconds(10);
+    @JsonPropertyDescription("How often this process checks its own certificate and CA bundle for coming expiry (and at start)")
+    public Duration expiryCheckInterval = Duration.ofHours(24);
+    @JsonPropertyDescription("Log a WARN naming the file and date when a certificate or CA expires within this window (720h = 30 days)")
+    public Duration expiryWarning = Duration.ofDays(30);
 
     public TlsFiles files() {
         return new TlsFiles(Path.of(cert), Path.of(key), Path.of(ca));
@@ -26,5 +30,7 @@ public class TlsSection {
         Checks.readableFile(prefix + ".key", key);
         Checks.readableFile(prefix + ".ca", ca);
         Checks.positive(prefix + ".reloadInterval", reloadInterval);
+        Checks.positive(prefix + ".expiryCheckInterval", expiryCheckInterval);
+        Checks.positive(prefix + ".expiryWarning", expiryWarning);
     }
 }

@@ -46,18 +46,46 @@ final class AllowListTrustManager extends X509ExtendedTrustManager {
             if (engine != null) pkix.checkClientTrusted(chain, authType, engine);
             else pkix.checkClientTrusted(chain, authType);
         } catch (CertificateException e) {
-            throw untrusted(e);
+            throw untrusted(e, chain);
         }
     }
 
     /** Expiry and not-yet-valid keep their own alerts (Netty maps them); any other PKIX failure means no CA of ours issued it. */
-    private static CertificateException untrusted(CertificateException e) {
+    private static CertificateException untrusted(CertificateException e, X509Certificate[] chain) {
         for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof java.security.cert.CertificateExpiredException || t instanceof java.security.cert.CertificateNotYetValidException) return e;
+            if (t instanceof java.security.cert.CertificateExpiredException
+                    || (t instanceof java.security.cert.CertPathValidatorException v && v.getReason() == java.security.cert.CertPathValidatorException.BasicReason.EXPIRED)) {
+                return expired(e, chain);
+            }
+            if (t instanceof java.security.cert.CertificateNotYetValidException) return e;
             if (t instanceof java.security.cert.CertPathValidatorException v && v.getReason() != java.security.cert.CertPathValidatorException.BasicReason.UNSPECIFIED
                     && v.getReason() != java.security.cert.PKIXReason.NO_TRUST_ANCHOR) return e;
         }
         return alert(e, UNKNOWN_ISSUER);
+    }
+
+    /** Prefix of the refusal's message, which names the peer: the server's log line quotes it. */
+    static final String EXPIRED = "certificate expired: ";
+
+    /**
+     * The peer's certificate (or one of its chain) expired: a {@link java.security.cert.CertificateExpiredException} (so the
+     * alert is certificate_expired) whose message names the peer's identity, serial and notAfter.
+     */
+    private static CertificateException expired(CertificateException e, X509Certificate[] chain) {
+        java.time.Instant now = java.time.Instant.now();
+        X509Certificate which = chain[0];
+        for (X509Certificate c : chain) {
+            if (c.getNotAfter().toInstant().isBefore(now)) {
+                which = c;
+                break;
+            }
+        }
+        String peer = Identity.of(chain[0]).map(Identity::uri).orElse(chain[0].getSubjectX500Principal().getName());
+        java.security.cert.CertificateExpiredException x = new java.security.cert.CertificateExpiredException(EXPIRED + "peer=" + peer
+                + (which == chain[0] ? "" : " issuer=\"" + which.getSubjectX500Principal().getName() + "\"")
+                + " serial=" + which.getSerialNumber().toString(16) + " not_after=" + which.getNotAfter().toInstant());
+        x.initCause(e);
+        return x;
     }
 
     /** With BoringSSL, {@code e} carrying an X.509 error code (the JDK provider ignores it and sends its own alert). */
@@ -73,7 +101,7 @@ final class AllowListTrustManager extends X509ExtendedTrustManager {
         try {
             pkix.checkClientTrusted(chain, authType, socket);
         } catch (CertificateException e) {
-            throw untrusted(e);
+            throw untrusted(e, chain);
         }
         checkIdentity(chain);
     }

@@ -169,6 +169,40 @@ public final class DevCa {
         }
     }
 
+    /**
+     * Issues a successor of {@code old}: same subject, same subject alternative names (identity, DNS, IP), same key type,
+     * a new key and serial, valid from an hour ago for {@code validity}. Both files are replaced by atomic renames, the
+     * certificate first; a reloading process that sees the new certificate with the old key keeps its previous material
+     * until the key follows (ReloadingTls checks that they belong together).
+     */
+    public X509Certificate renew(X509Certificate old, Duration validity, Path certFile, Path keyFile) {
+        try {
+            KeyType type = old.getPublicKey().getAlgorithm().equals("RSA") ? KeyType.RSA : KeyType.EC;
+            KeyPair kp = keyPair(type);
+            Instant now = Instant.now();
+            JcaX509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(cert, serial(random),
+                    Date.from(now.minus(Duration.ofHours(1))), Date.from(now.plus(validity)),
+                    X500Name.getInstance(old.getSubjectX500Principal().getEncoded()), kp.getPublic());
+            JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
+            b.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
+            b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature
+                    | (type == KeyType.RSA ? KeyUsage.keyEncipherment : 0)));
+            b.addExtension(Extension.extendedKeyUsage, false,
+                    new ExtendedKeyUsage(new KeyPurposeId[] {KeyPurposeId.id_kp_serverAuth, KeyPurposeId.id_kp_clientAuth}));
+            byte[] san = old.getExtensionValue(Extension.subjectAlternativeName.getId());
+            if (san == null) throw new TlsConfigException(certFile + " has no subject alternative names to keep");
+            b.addExtension(Extension.subjectAlternativeName, false,
+                    GeneralNames.getInstance(org.bouncycastle.asn1.ASN1OctetString.getInstance(san).getOctets()));
+            b.addExtension(Extension.authorityKeyIdentifier, false, ext.createAuthorityKeyIdentifier(cert));
+            X509Certificate leaf = sign(b, key);
+            boolean traditional = Files.isReadable(keyFile) && Files.readString(keyFile).contains("-----BEGIN " + type.name() + " PRIVATE KEY");
+            writeFiles(certFile, leaf, keyFile, kp, traditional);
+            return leaf;
+        } catch (GeneralSecurityException | IOException e) {
+            throw new TlsConfigException("cannot renew " + certFile + ": " + e.getMessage(), e);
+        }
+    }
+
     private static X509Certificate sign(JcaX509v3CertificateBuilder b, PrivateKey signer)
             throws GeneralSecurityException {
         try {

@@ -29,10 +29,14 @@ public final class ReloadingTls implements AutoCloseable {
     private final TlsFiles files;
     private final Function<TlsMaterial, SslContext> builder;
     private final MultiGauge expiry;
+    private final MultiGauge info;
+    private final MultiGauge trusted;
     private final Counter reloaded;
     private final Counter failed;
     private volatile TlsMaterial material;
     private volatile SslContext context;
+    private volatile java.time.Instant loadedAt = java.time.Instant.now();
+    private ScheduledExecutorService expiryChecker;
     private ScheduledExecutorService poller;
     private String lastFailure;
 
@@ -46,6 +50,12 @@ public final class ReloadingTls implements AutoCloseable {
         this.expiry = MultiGauge.builder("tls_certificate_expiry_timestamp_seconds")
                 .description("notAfter of each loaded certificate (leaf and trusted CAs), as a Unix timestamp")
                 .baseUnit("seconds")
+                .register(registry);
+        this.info = MultiGauge.builder("tls_certificate_info")
+                .description("1 for the certificate each TLS context serves now (serial in hex, identity, SHA-256 fingerprint)")
+                .register(registry);
+        this.trusted = MultiGauge.builder("tls_trusted_ca_info")
+                .description("1 for each CA in the trust bundle of each TLS context (SHA-256 fingerprint of the CA certificate)")
                 .register(registry);
         this.reloaded = Counter.builder("tls_reloads_total").tags("certificate", name, "result", "success")
                 .description("Certificate reloads after the files changed on disk").register(registry);
@@ -87,6 +97,7 @@ public final class ReloadingTls implements AutoCloseable {
             SslContext ctx = builder.apply(next);
             material = next;
             context = ctx;
+            loadedAt = java.time.Instant.now();
             lastFailure = null;
             reloaded.increment();
             publishExpiry();
@@ -111,6 +122,61 @@ public final class ReloadingTls implements AutoCloseable {
         for (X509Certificate c : m.chain()) rows.add(row("leaf", c));
         for (X509Certificate c : m.trust()) rows.add(row("ca", c));
         expiry.register(rows, true);
+        info.register(List.of(MultiGauge.Row.of(Tags.of("certificate", name, "serial", m.leaf().getSerialNumber().toString(16),
+                "identity", identityOf(m.leaf()), "fingerprint", Certificates.sha256(m.leaf())), 1)), true);
+        List<MultiGauge.Row<?>> cas = new ArrayList<>();
+        for (X509Certificate c : m.trust()) {
+            cas.add(MultiGauge.Row.of(Tags.of("certificate", name, "fingerprint", Certificates.sha256(c),
+                    "subject", c.getSubjectX500Principal().getName()), 1));
+        }
+        trusted.register(cas, true);
+    }
+
+    private static String identityOf(X509Certificate c) {
+        return Identity.of(c).map(Identity::uri).orElse(c.getSubjectX500Principal().getName());
+    }
+
+    public String name() {
+        return name;
+    }
+
+    /** When the material in use was loaded (start-up or the last successful reload). */
+    public java.time.Instant loadedAt() {
+        return loadedAt;
+    }
+
+    /**
+     * What this context serves and trusts, for the admin port's {@code /tls}: the certificate's serial (hex), identity,
+     * notAfter and file, and each trusted CA's SHA-256 fingerprint, subject and notAfter.
+     */
+    public java.util.Map<String, Object> describe() {
+        TlsMaterial m = material;
+        java.util.Map<String, Object> out = Certificates.describe(name, m);
+        out.put("loaded_at", loadedAt.toString());
+        out.put("reloads", (long) reloaded.count());
+        out.put("reload", "polled");
+        return out;
+    }
+
+    /**
+     * Checks at once and then every {@code interval} whether the served certificate or a CA of the bundle expires within
+     * {@code window}, logging a WARN naming the file and the date (see {@link Certificates#expiryWarnings}).
+     */
+    public ReloadingTls checkExpiry(java.time.Duration interval, java.time.Duration window) {
+        expiryChecker = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "tls-expiry-" + name);
+            t.setDaemon(true);
+            return t;
+        });
+        long ms = Math.max(50, interval.toMillis());
+        expiryChecker.scheduleWithFixedDelay(() -> {
+            try {
+                Certificates.expiryWarnings(name, material, window, java.time.Instant.now()).forEach(LOG::warn);
+            } catch (RuntimeException e) {
+                LOG.warn("tls expiry check failed certificate={} reason=\"{}\"", name, e.getMessage());
+            }
+        }, 0, ms, TimeUnit.MILLISECONDS);
+        return this;
     }
 
     private MultiGauge.Row<?> row(String kind, X509Certificate c) {
@@ -122,5 +188,6 @@ public final class ReloadingTls implements AutoCloseable {
     @Override
     public void close() {
         if (poller != null) poller.shutdownNow();
+        if (expiryChecker != null) expiryChecker.shutdownNow();
     }
 }

@@ -59,6 +59,8 @@ public final class HttpExchange {
         } catch (javax.net.ssl.SSLException | java.net.SocketException e) {
             // In TLS 1.3 the server judges the client certificate after the client's handshake is done, so a
             // bridge's refusal arrives as an alert on the first read, or as a broken pipe if it closed first.
+            java.util.Optional<String> expired = dev.beacon.tls.TlsErrors.expired(e, "the bridge (inner TLS)");
+            if (expired.isPresent()) throw new IOException("the bridge ended the inner TLS session: " + expired.get(), e);
             throw new IOException("the bridge ended the inner TLS session: " + e.getMessage()
                     + " (a certificate_unknown/bad_certificate alert means the bridge refused this wrapper's inner"
                     + " certificate: not issued by the company CA or not on the bridge's allow-list; a broken pipe while"

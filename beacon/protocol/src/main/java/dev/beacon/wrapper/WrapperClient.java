@@ -83,7 +83,8 @@ public final class WrapperClient {
             } catch (javax.net.ssl.SSLHandshakeException e) {
                 // The beacon closes before TLS when a source exceeds its rate or the node began draining: retry.
                 // A certificate problem is not going to heal: fail at once.
-                if (!closedEarly(e) || System.nanoTime() > deadline) throw e;
+                boolean expired = e.getMessage() != null && e.getMessage().startsWith("TLS handshake: certificate expired");
+                if (expired || !closedEarly(e) || System.nanoTime() > deadline) throw e;
                 pause(backoff.nextMillis());
             }
             attempt++;
@@ -92,10 +93,37 @@ public final class WrapperClient {
 
     /** One attempt at one beacon: outer TLS, CONNECT, CONNECTED, inner TLS. */
     public WrapperStream openOnce(String beacon, String bridgeId) throws IOException {
+        try {
+            return openOnceChecked(beacon, bridgeId);
+        } catch (java.net.SocketException | javax.net.ssl.SSLException e) {
+            // the beacon's certificate_expired alert can be lost to a reset; our own certificate tells the same
+            java.util.Optional<String> own = dev.beacon.tls.TlsErrors.ownExpired(options.outer, "beacon " + beacon);
+            if (own.isPresent() && !(e.getMessage() != null && e.getMessage().startsWith("TLS handshake: certificate expired"))) {
+                javax.net.ssl.SSLHandshakeException x = new javax.net.ssl.SSLHandshakeException(own.get());
+                x.initCause(e);
+                throw x;
+            }
+            throw e;
+        }
+    }
+
+    private WrapperStream openOnceChecked(String beacon, String bridgeId) throws IOException {
         SSLSocket outer = connectOuter(beacon);
         try {
             FrameCodec.write(outer.getOutputStream(), new Connect(Offer.of(options.versions), bridgeId, null).toFrame());
-            Frame frame = FrameCodec.read(outer.getInputStream(), Protocol.DEFAULT_MAX_FRAME_BYTES);
+            Frame frame;
+            try {
+                frame = FrameCodec.read(outer.getInputStream(), Protocol.DEFAULT_MAX_FRAME_BYTES);
+            } catch (javax.net.ssl.SSLException e) {
+                // TLS 1.3: the server judges our certificate after our side of the handshake is done; its alert comes here
+                java.util.Optional<String> expired = dev.beacon.tls.TlsErrors.expired(e, "beacon " + beacon);
+                if (expired.isPresent()) {
+                    javax.net.ssl.SSLHandshakeException x = new javax.net.ssl.SSLHandshakeException(expired.get());
+                    x.initCause(e);
+                    throw x;
+                }
+                throw e;
+            }
             if (frame.type() == FrameType.ERROR) throw Refusal.from(frame).toException();
             if (frame.type() != FrameType.CONNECTED) {
                 throw new ProtocolException(ErrorCode.PROTOCOL_ERROR, "expected CONNECTED, got " + frame.type());
@@ -107,6 +135,8 @@ public final class WrapperClient {
             try {
                 inner.startHandshake();
             } catch (IOException e) {
+                java.util.Optional<String> expired = dev.beacon.tls.TlsErrors.expired(e, "bridge '" + bridgeId + "' (inner TLS)");
+                if (expired.isPresent()) throw new IOException("inner " + expired.get(), e);
                 throw new IOException("inner TLS handshake with bridge '" + bridgeId + "' failed: " + e.getMessage()
                         + " (the bridge refuses certificates not issued by its CA or not on its allow-list)", e);
             }
@@ -148,6 +178,12 @@ public final class WrapperClient {
             throw new IOException(beacon + ": " + e.getMessage(), e);
         } catch (IOException e) {
             s.close();
+            java.util.Optional<String> expired = dev.beacon.tls.TlsErrors.expired(e, "beacon " + beacon);
+            if (expired.isPresent()) {
+                javax.net.ssl.SSLHandshakeException x = new javax.net.ssl.SSLHandshakeException(expired.get());
+                x.initCause(e);
+                throw x;
+            }
             throw e;
         }
         return s;
