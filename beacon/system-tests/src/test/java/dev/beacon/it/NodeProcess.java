@@ -33,6 +33,10 @@ final class NodeProcess implements AutoCloseable {
     private final List<String> extra = new ArrayList<>();
     private List<Integer> peerGossipPorts = List.of();
     private Process process;
+    /** The beacon.jar this node runs on its next start: the current build by default, an older release's in UpgradeIT. */
+    Path jar = JAR;
+    /** Config lines used instead of {@link #with} lines on the next start, when set (a release that lacks a key). */
+    List<String> extraOverride;
     /** Milliseconds from process start to /readyz 200, for the last start. */
     long readyMillis;
 
@@ -83,14 +87,22 @@ final class NodeProcess implements AutoCloseable {
                 "tls: {cert: " + tls.cert() + ", key: " + tls.key() + ", ca: " + tls.ca() + "}",
                 "cluster: {enabled: true, host: 127.0.0.1, port: " + gossipPort + ", peers: [" + peers + "]}"));
         // later keys of the same section merge: e.g. "cluster: {protocolVersion: 1}" would replace; use clusterExtra
-        yaml.addAll(extra);
+        yaml.addAll(extraOverride != null ? extraOverride : extra);
         Path config = dir.resolve(id + ".yaml");
         Files.writeString(config, mergeSections(yaml));
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        process = new ProcessBuilder(java, "-Xmx256m", "-jar", JAR.toString(), "server", "--config", config.toString())
+        process = new ProcessBuilder(java(), "-Xmx256m", "-jar", jar.toString(), "server", "--config", config.toString())
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve(id + ".log").toFile()))
                 .start();
         return this;
+    }
+
+    /**
+     * The java that runs the product's processes: the JVM running the tests (the failsafe {@code jvm}, so the jdk25
+     * profile runs every process on JDK 25), or {@code -Dbeacon.it.java=/path/to/java}.
+     */
+    static String java() {
+        String j = System.getProperty("beacon.it.java", "");
+        return j.isBlank() ? Path.of(System.getProperty("java.home"), "bin", "java").toString() : j;
     }
 
     /** Writes "section: {a: 1}" lines so a later line for the same section adds keys instead of replacing it. */
