@@ -45,7 +45,7 @@ class StoreCompactionTest {
             assertEquals(minutes, store.minutes(EPOCH, FAR));
             assertEquals(days, store.days(FIRST_DAY, LAST_DAY));
             assertEquals(results, store.results("relay", EPOCH, FAR));
-            write(store, DAY0.plus(Duration.ofDays(2)), Duration.ofHours(1)); // and it is writable again
+            write(store, DAY0.plus(Duration.ofDays(10)), Duration.ofHours(1)); // and it is writable again
             assertEquals(minutes.size() + 2 * 2 * 60, store.minutes(EPOCH, FAR).size());
         }
     }
