@@ -42,6 +42,7 @@ public final class WrapperClient {
         public TlsMaterial outer;
         /** Inner TLS: certificate from the company CA, trust in the company CA. */
         public TlsMaterial inner;
+        /** TCP connect, then the outer TLS handshake, each bounded by this (a frozen node accepts TCP and never answers TLS). */
         public Duration connectTimeout = Duration.ofSeconds(5);
         public Duration readTimeout = Duration.ofSeconds(60); // above the bridge's 30 s OpenBao deadline, so its 503 arrives
         /** How long to keep retrying retryable failures; zero means one attempt. */
@@ -164,7 +165,7 @@ public final class WrapperClient {
             throw e;
         }
         SSLSocket s = (SSLSocket) outerCtx.getSocketFactory().createSocket(raw, addr.getHostString(), addr.getPort(), true);
-        s.setSoTimeout((int) options.readTimeout.toMillis());
+        s.setSoTimeout((int) options.connectTimeout.toMillis()); // the handshake; readTimeout once it is through
         SSLParameters p = s.getSSLParameters();
         p.setProtocols(new String[] {"TLSv1.3"});
         p.setApplicationProtocols(new String[] {Protocol.ALPN});
@@ -173,6 +174,7 @@ public final class WrapperClient {
         try {
             s.startHandshake();
             NodePeer.check(s.getSession(), null);
+            s.setSoTimeout((int) options.readTimeout.toMillis());
         } catch (javax.net.ssl.SSLPeerUnverifiedException e) {
             s.close();
             throw new IOException(beacon + ": " + e.getMessage(), e);

@@ -31,6 +31,8 @@ final class NodeProcess implements AutoCloseable {
     final Path dir;
     private final TlsFiles tls;
     private final List<String> extra = new ArrayList<>();
+    /** Extra environment for the process, e.g. LD_PRELOAD of libfaketime (see {@link Faketime}). */
+    final java.util.Map<String, String> env = new java.util.HashMap<>();
     private List<Integer> peerGossipPorts = List.of();
     private Process process;
     /** The beacon.jar this node runs on its next start: the current build by default, an older release's in UpgradeIT. */
@@ -90,9 +92,10 @@ final class NodeProcess implements AutoCloseable {
         yaml.addAll(extraOverride != null ? extraOverride : extra);
         Path config = dir.resolve(id + ".yaml");
         Files.writeString(config, mergeSections(yaml));
-        process = new ProcessBuilder(java(), "-Xmx256m", "-jar", jar.toString(), "server", "--config", config.toString())
-                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve(id + ".log").toFile()))
-                .start();
+        ProcessBuilder pb = new ProcessBuilder(java(), "-Xmx256m", "-jar", jar.toString(), "server", "--config", config.toString())
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve(id + ".log").toFile()));
+        pb.environment().putAll(env);
+        process = pb.start();
         return this;
     }
 
@@ -172,6 +175,16 @@ final class NodeProcess implements AutoCloseable {
 
     boolean alive() {
         return process != null && process.isAlive();
+    }
+
+    /** Sends a signal by name ("STOP" freezes the process: the kernel still accepts TCP, nothing answers; "CONT"). */
+    void signal(String name) throws IOException, InterruptedException {
+        signal(process, name);
+    }
+
+    static void signal(Process p, String name) throws IOException, InterruptedException {
+        int rc = new ProcessBuilder("kill", "-" + name, Long.toString(p.pid())).inheritIO().start().waitFor();
+        if (rc != 0) throw new IOException("kill -" + name + " " + p.pid() + " exited " + rc);
     }
 
     /** SIGKILL: no drain, no goodbye. */

@@ -1,0 +1,263 @@
+package dev.beacon.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.beacon.bridge.Bridge;
+import dev.beacon.bridge.BridgeConfig;
+import dev.beacon.bridge.openbao.sim.OpenBaoSimulator;
+import dev.beacon.protocol.ErrorCode;
+import dev.beacon.protocol.ProtocolException;
+import dev.beacon.tls.testing.Await;
+import dev.beacon.wrapper.HttpExchange;
+import dev.beacon.wrapper.WrapperClient;
+import dev.beacon.wrapper.WrapperStream;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The rows of docs/operational-readiness.md that no other test proves, with real processes: what a wrapper gets and
+ * how fast, and how long recovery takes. Each test prints a line starting "FM-" with its figures.
+ */
+class FailureModesIT {
+    @TempDir
+    Path dir;
+
+    private static long ms(long since) {
+        return (System.nanoTime() - since) / 1_000_000;
+    }
+
+    /** FM-01: every node SIGKILLed, then started again; the bridge and OpenBao stay up. */
+    @Test
+    void fm01AllNodesKilledThenRestarted() throws Exception {
+        try (ClusterHarness h = new ClusterHarness(dir, 3).startAll()) {
+            OpenBaoSimulator.Options o = new OpenBaoSimulator.Options();
+            o.tls = h.pki.node("openbao");
+            o.seed = Map.of("app/config", Map.of("password", "s3cr3t"));
+            try (OpenBaoSimulator bao = OpenBaoSimulator.start(o)) {
+                bao.awaitActive(Duration.ofSeconds(10));
+                BridgeConfig c = Stack.bridgeConfig(h.pki, h.nodes.stream().map(NodeProcess::relay).toList(), "");
+                c.openbao.addresses = bao.addresses();
+                c.openbao.ca = o.tls.ca().toString();
+                c.beacon.reconnectMin = Duration.ofMillis(100); // the product's defaults, not the harness's fast ones
+                c.beacon.reconnectMax = Duration.ofSeconds(5);
+                c.validate();
+                h.bridge = new Bridge(c).start();
+                h.awaitBridgeHolds(3);
+                readSecret(h.wrapper("before", h.nodes, Duration.ofSeconds(10)));
+
+                long killed = System.nanoTime();
+                for (NodeProcess n : h.nodes) n.kill9();
+                long t0 = System.nanoTime();
+                IOException once = assertThrows(IOException.class, () -> h.wrapper("down", h.nodes, Duration.ZERO).open(Stack.BRIDGE));
+                long onceMs = ms(t0);
+                t0 = System.nanoTime();
+                IOException retried = assertThrows(IOException.class, () -> h.wrapper("down", h.nodes, Duration.ofSeconds(3)).open(Stack.BRIDGE));
+                long retriedMs = ms(t0);
+                assertTrue(onceMs < 2000, "one attempt fails at once: " + once);
+                assertTrue(retriedMs < 6000, "retrying for 3 s gives up after about 3 s: " + retried);
+                Await.until("bridge lost every node", Duration.ofSeconds(10), () -> h.bridge.connectedNodes().isEmpty());
+
+                for (NodeProcess n : h.nodes) n.start();
+                long started = System.nanoTime();
+                Await.until("a node ready", Duration.ofSeconds(60), () -> h.nodes.stream().anyMatch(n -> n.status("/readyz") == 200));
+                long firstReady = System.nanoTime();
+                Await.until("bridge holds a node again", Duration.ofSeconds(30), () -> !h.bridge.connectedNodes().isEmpty());
+                long held = System.nanoTime();
+                readSecret(h.wrapper("after", h.nodes, Duration.ofSeconds(20)));
+                long read = System.nanoTime();
+                h.awaitBridgeHolds(3);
+                long all = System.nanoTime();
+                for (NodeProcess n : h.nodes) n.awaitReady(Duration.ofSeconds(30));
+                h.awaitMembers(3);
+                System.out.printf("FM-01 all nodes killed: wrapper error after %d ms (one attempt: %s), %d ms (retrying 3 s: %s); "
+                                + "restart: first node ready %d ms after start; then bridge held +%d ms, wrapper read a secret +%d ms, "
+                                + "bridge on all 3 +%d ms; outage (kill to first read) %d ms%n",
+                        onceMs, once.getClass().getSimpleName(), retriedMs, retried.getClass().getSimpleName(),
+                        (firstReady - started) / 1_000_000, (held - firstReady) / 1_000_000, (read - firstReady) / 1_000_000,
+                        (all - firstReady) / 1_000_000, (read - killed) / 1_000_000);
+                assertTrue((read - firstReady) / 1_000_000 < 15_000, "a secret is readable within 15 s of the first node's ready");
+            }
+        }
+    }
+
+    /**
+     * FM-03: a node frozen (SIGSTOP: the kernel still accepts TCP, nothing answers TLS), as when it hangs or is cut off
+     * behind a path that accepts. The other nodes drop it, the bridge lets go of it, and a wrapper whose first address
+     * is that node gets through on the next one after its connect timeout, not its read timeout.
+     */
+    @Test
+    void fm03OneNodeFrozen() throws Exception {
+        try (ClusterHarness h = new ClusterHarness(dir, 3).startAll()) {
+            h.startBridge(List.of(h.node(0)), true);
+            h.awaitBridgeHolds(3);
+            NodeProcess frozen = h.node(1);
+            frozen.signal("STOP");
+            long t0 = System.nanoTime();
+            WrapperClient w = h.wrapper("first-b", List.of(frozen, h.node(0)), Duration.ofSeconds(30));
+            try (WrapperStream s = w.open(Stack.BRIDGE)) {
+                assertEquals(200, HttpExchange.send(s, "GET", "/frozen", Map.of(), null).status());
+                assertEquals("na", s.node());
+            }
+            long served = ms(t0);
+            // not bounded here beyond the waits: a frozen member is slower to detect than a killed one (cluster.md)
+            Await.until("A and C see B unreachable", Duration.ofSeconds(60),
+                    () -> ClusterHarness.reachable(h.node(0)) == 2 && ClusterHarness.reachable(h.node(2)) == 2);
+            long detected = ms(t0);
+            Await.until("bridge let go of B", Duration.ofSeconds(60), () -> h.bridge.connectedNodes().size() == 2);
+            long released = ms(t0);
+            frozen.signal("CONT");
+            long t2 = System.nanoTime();
+            h.awaitMembers(3);
+            h.awaitBridgeHolds(3);
+            System.out.printf("FM-03 node frozen: a wrapper listing it first was served by the next node after %d ms "
+                            + "(connect timeout %d ms, read timeout %d ms); peers saw it unreachable after %d ms; bridge (heartbeat 1 s) let go after %d ms; "
+                            + "thawed: member and held again after %d ms%n",
+                    served, w.options().connectTimeout.toMillis(), w.options().readTimeout.toMillis(), detected, released, ms(t2));
+            assertTrue(served < w.options().connectTimeout.toMillis() + 5000, "moved on after the connect timeout, took " + served + " ms");
+        }
+    }
+
+    /** FM-06: the bridge process SIGKILLed: every node answers unknown_bridge (retryable), fast. */
+    @Test
+    void fm06BridgeKilled() throws Exception {
+        try (ClusterHarness h = new ClusterHarness(dir, 3).startAll();
+             BridgeReplica b = new BridgeReplica(dir.resolve("bridges"), "b1", h.pki, List.of(h.node(0).relay()), h.upstream.address(), Map.of())) {
+            b.awaitReady(Duration.ofSeconds(30));
+            Await.until("bridge holds 3", Duration.ofSeconds(30), () -> b.registeredNodes() == 3);
+            for (NodeProcess n : h.nodes) echo(h.wrapper("w", List.of(n), Duration.ZERO));
+            long killed = System.nanoTime();
+            b.kill9();
+            List<String> first = new ArrayList<>();
+            for (NodeProcess n : h.nodes) {
+                long t0 = System.nanoTime();
+                try {
+                    echo(h.wrapper("w", List.of(n), Duration.ZERO));
+                    first.add(n.id + ": still served");
+                } catch (ProtocolException e) {
+                    first.add(n.id + ": " + e.code + " in " + ms(t0) + " ms");
+                }
+            }
+            Await.until("no node lists the bridge", Duration.ofSeconds(10), () -> h.nodes.stream().noneMatch(FailureModesIT::listsBridge));
+            long gone = ms(killed);
+            long worst = 0;
+            for (NodeProcess n : h.nodes) {
+                long t0 = System.nanoTime();
+                ProtocolException e = assertThrows(ProtocolException.class, () -> h.wrapper("w2", List.of(n), Duration.ZERO).openOnce(n.relay(), Stack.BRIDGE));
+                assertEquals(ErrorCode.UNKNOWN_BRIDGE, e.code);
+                assertTrue(e.retryable());
+                worst = Math.max(worst, ms(t0));
+            }
+            long t0 = System.nanoTime();
+            ProtocolException retried = assertThrows(ProtocolException.class, () -> h.wrapper("w3", h.nodes, Duration.ofSeconds(5)).open(Stack.BRIDGE));
+            long retriedMs = ms(t0);
+            assertEquals(ErrorCode.UNKNOWN_BRIDGE, retried.code);
+            System.out.printf("FM-06 bridge killed: first attempt per node right after SIGKILL %s; every node had dropped it %d ms after the kill; "
+                            + "then unknown_bridge in at most %d ms per attempt; a wrapper retrying 5 s got unknown_bridge after %d ms%n",
+                    first, gone, worst, retriedMs);
+            assertTrue(worst < 2000 && retriedMs < 8000);
+        }
+    }
+
+    /** FM-07: two bridge replicas (one identity); one SIGKILLed while a wrapper reads in a loop: the other serves on. */
+    @Test
+    void fm07OneBridgeReplicaKilled() throws Exception {
+        try (ClusterHarness h = new ClusterHarness(dir, 3).startAll();
+             BridgeReplica r1 = new BridgeReplica(dir.resolve("bridges"), "r1", h.pki, List.of(h.node(0).relay()), h.upstream.address(), Map.of());
+             BridgeReplica r2 = new BridgeReplica(dir.resolve("bridges"), "r2", h.pki, List.of(h.node(1).relay()), h.upstream.address(), Map.of())) {
+            r1.awaitReady(Duration.ofSeconds(30));
+            r2.awaitReady(Duration.ofSeconds(30));
+            Await.until("both replicas hold 3 nodes", Duration.ofSeconds(30), () -> r1.registeredNodes() == 3 && r2.registeredNodes() == 3);
+            WrapperClient w = h.wrapper("steady", h.nodes, Duration.ofSeconds(10));
+            AtomicBoolean stop = new AtomicBoolean();
+            AtomicInteger ok = new AtomicInteger();
+            AtomicLong slowest = new AtomicLong();
+            List<String> failures = Collections.synchronizedList(new ArrayList<>());
+            Thread load = new Thread(() -> {
+                int i = 0;
+                while (!stop.get()) {
+                    long t0 = System.nanoTime();
+                    try (WrapperStream s = w.open(Stack.BRIDGE)) {
+                        int status = HttpExchange.send(s, "GET", "/replica/" + i++, Map.of(), null).status();
+                        if (status == 200) ok.incrementAndGet(); else failures.add("HTTP " + status);
+                    } catch (Exception e) {
+                        failures.add(e.toString());
+                    }
+                    slowest.accumulateAndGet(ms(t0), Math::max);
+                }
+            }, "wrapper-load");
+            load.start();
+            Await.until("requests flowing", Duration.ofSeconds(20), () -> ok.get() > 50);
+            int before = ok.get();
+            r1.kill9();
+            Await.until("requests still flowing", Duration.ofSeconds(30), () -> ok.get() > before + 100 || failures.size() > 1);
+            stop.set(true);
+            load.join(30_000);
+            System.out.printf("FM-07 one bridge replica killed: %d requests ok, %d failed %s, slowest %d ms%n",
+                    ok.get(), failures.size(), failures, slowest.get());
+            // Known limit (docs/operational-readiness.md, FM-07): a stream the beacon handed to the dying replica in
+            // the moment of the kill fails in the inner handshake, which the reference wrapper does not retry. At
+            // most the one stream in flight; every later one is served by the other replica.
+            assertTrue(failures.size() <= 1, "at most the stream in flight at the kill: " + failures);
+            for (String f : failures) assertTrue(f.contains("inner TLS handshake"), f);
+            assertTrue(slowest.get() < 5000, "nothing hung: slowest " + slowest.get() + " ms");
+        }
+    }
+
+    /**
+     * FM-05: the load balancer sends every wrapper and the bridge to node A. The bridge still learns and holds every
+     * node; wrappers are served on A, locally.
+     */
+    @Test
+    void fm05LoadBalancerSendsEverythingToOneNode() throws Exception {
+        try (ClusterHarness h = new ClusterHarness(dir, 3).startAll()) {
+            h.startBridge(List.of(h.node(0)), true);
+            h.awaitBridgeHolds(3);
+            WrapperClient w = h.wrapper("pinned", List.of(h.node(0)), Duration.ofSeconds(10));
+            long t0 = System.nanoTime();
+            for (int i = 0; i < 100; i++) {
+                try (WrapperStream s = w.open(Stack.BRIDGE)) {
+                    assertEquals(200, HttpExchange.send(s, "GET", "/pinned/" + i, Map.of(), null).status());
+                    assertEquals("na", s.node());
+                }
+            }
+            long took = ms(t0);
+            assertTrue(h.node(0).metric("beacon_forwarded_streams_total") <= 0, "served on A, no forward");
+            System.out.printf("FM-05 everything on node A: 100 streams in %d ms, all served on A without a forward, bridge holds %s%n",
+                    took, h.bridge.connectedNodes().keySet());
+        }
+    }
+
+    static boolean listsBridge(NodeProcess n) {
+        try {
+            return n.json("/bridges").toString().contains(Stack.BRIDGE);
+        } catch (Exception e) {
+            return true;
+        }
+    }
+
+    private static void echo(WrapperClient w) throws IOException {
+        try (WrapperStream s = w.open(Stack.BRIDGE)) {
+            assertEquals(200, HttpExchange.send(s, "GET", "/fm", Map.of(), null).status());
+        }
+    }
+
+    private static void readSecret(WrapperClient w) throws IOException {
+        try (WrapperStream s = w.open(Stack.BRIDGE)) {
+            HttpExchange.Response r = HttpExchange.send(s, "GET", "/v1/secret/data/app/config", Map.of("X-Vault-Token", "root"), null);
+            assertEquals(200, r.status(), r.bodyText());
+            assertTrue(r.bodyText().contains("s3cr3t"));
+        }
+    }
+}
