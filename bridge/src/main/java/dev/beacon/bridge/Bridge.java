@@ -188,9 +188,26 @@ public final class Bridge implements AutoCloseable {
         return meters;
     }
 
+    /**
+     * Drains, then stops: closing the control and idle data connections first tells every node this bridge takes no
+     * new stream (the beacon sends them to other replicas, or answers unknown_bridge), and streams under way get up to
+     * {@code drain.gracePeriod} to finish before what is left is closed. Closing everything at once cut a stream in
+     * flight whenever a bridge was stopped for an upgrade (UpgradeIT).
+     */
     @Override
     public void close() {
         links.forEach(NodeLink::stop);
+        long deadline = System.nanoTime() + config.drain.gracePeriod.toNanos();
+        java.util.List<io.netty.channel.Channel> open = new java.util.ArrayList<>(channels);
+        open.removeIf(c -> !c.isOpen());
+        if (!open.isEmpty()) LOG.info("bridge draining: {} connections open, up to {}", open.size(), config.drain.gracePeriod);
+        for (io.netty.channel.Channel c : open) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) break;
+            c.closeFuture().awaitUninterruptibly(java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(left) + 1);
+        }
+        long cut = channels.stream().filter(io.netty.channel.Channel::isOpen).count();
+        if (cut > 0) LOG.warn("bridge drain: grace period {} over, closing {} connections still open", config.drain.gracePeriod, cut);
         channels.close().awaitUninterruptibly(5_000);
         group.shutdownGracefully(0, 2, java.util.concurrent.TimeUnit.SECONDS).awaitUninterruptibly(5_000);
         outer.close();

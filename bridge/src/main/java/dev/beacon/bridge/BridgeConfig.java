@@ -26,6 +26,13 @@ public class BridgeConfig implements Validated {
     /** ...an OpenBao HA cluster, followed across failovers (the bridge becomes a Vault-API proxy). */
     public dev.beacon.bridge.openbao.OpenBaoConfig openbao = new dev.beacon.bridge.openbao.OpenBaoConfig();
     public Admin admin = new Admin();
+    public Drain drain = new Drain();
+
+    public static class Drain {
+        @JsonPropertyDescription("On SIGTERM the bridge first closes its control and idle data connections, so the beacon hands it no"
+                + " new stream (other replicas and bridges take them), then lets streams under way finish for up to this long")
+        public java.time.Duration gracePeriod = java.time.Duration.ofSeconds(20);
+    }
 
     public static class Beacon {
         @JsonPropertyDescription("host:port of each beacon node (a single load-balanced address works too: the bridge learns the others)")
@@ -61,6 +68,7 @@ public class BridgeConfig implements Validated {
 
     @Override
     public void validate() {
+        if (drain.gracePeriod == null || drain.gracePeriod.isNegative()) throw new ConfigException("drain.gracePeriod", "must be >= 0");
         if (beacon.addresses.isEmpty()) throw new ConfigException("beacon.addresses", "at least one host:port is required");
         for (String a : beacon.addresses) Checks.hostPort("beacon.addresses", a);
         tls.validate("tls");

@@ -72,6 +72,7 @@ final class Stack implements AutoCloseable {
         c.beacon.addresses = beacons;
         c.beacon.reconnectMin = Duration.ofMillis(20);
         c.beacon.reconnectMax = Duration.ofMillis(500);
+        c.drain.gracePeriod = Duration.ofSeconds(5); // a test that leaves a stream open does not wait 20 s at its end
         c.tls.cert = outer.cert().toString();
         c.tls.key = outer.key().toString();
         c.tls.ca = outer.ca().toString();
