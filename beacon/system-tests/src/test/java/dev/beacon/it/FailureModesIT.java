@@ -206,11 +206,13 @@ class FailureModesIT {
             load.join(30_000);
             System.out.printf("FM-07 one bridge replica killed: %d requests ok, %d failed %s, slowest %d ms%n",
                     ok.get(), failures.size(), failures, slowest.get());
-            // Known limit (docs/operational-readiness.md, FM-07): a stream the beacon handed to the dying replica in
-            // the moment of the kill fails in the inner handshake, which the reference wrapper does not retry. At
-            // most the one stream in flight; every later one is served by the other replica.
+            // Known limit (docs/operational-readiness.md, FM-07): the stream the dying replica carries at the instant
+            // of SIGKILL fails, in the inner handshake (which the reference wrapper does not retry) or mid-request
+            // (seen in CI). At most that one stream; every later one is served by the other replica.
             assertTrue(failures.size() <= 1, "at most the stream in flight at the kill: " + failures);
-            for (String f : failures) assertTrue(f.contains("inner TLS handshake"), f);
+            for (String f : failures) {
+                assertTrue(f.contains("inner TLS handshake") || f.contains("the stream closed before an HTTP response arrived"), f);
+            }
             assertTrue(slowest.get() < 5000, "nothing hung: slowest " + slowest.get() + " ms");
         }
     }
