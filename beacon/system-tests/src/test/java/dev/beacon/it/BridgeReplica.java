@@ -101,12 +101,7 @@ final class BridgeReplica implements AutoCloseable {
     }
 
     String log() {
-        try {
-            List<String> lines = Files.readAllLines(log);
-            return String.join("\n", lines.subList(Math.max(0, lines.size() - 30), lines.size()));
-        } catch (IOException e) {
-            return "(no log)";
-        }
+        return Processes.tail(log);
     }
 
     @Override
