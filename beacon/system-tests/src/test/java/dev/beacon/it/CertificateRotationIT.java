@@ -111,16 +111,9 @@ class CertificateRotationIT {
                 b.start();
                 Await.until("bridge holds every node", Duration.ofSeconds(60), () -> b.heldNodes() == nodes.size());
                 for (NodeProcess n : nodes) {
-                    Path log = dir.resolve("nodes/" + n.id + ".log");
-                    Await.until(n.id + " warned at start that its certificate expires within 30 days", EVIDENCE, () -> {
-                        String text = read(log);
-                        return text.contains("tls certificate expires on") && text.contains("file=" + pki.dir.resolve("node-" + n.id + "/tls.crt"));
-                    });
+                    awaitExpiryWarning(n.id, dir.resolve("nodes/" + n.id + ".log"), pki.dir.resolve("node-" + n.id + "/tls.crt"));
                 }
-                Await.until("the bridge warned at start that its certificates expire within 30 days", EVIDENCE, () -> {
-                    String text = read(dir.resolve("bridge/bridge.log"));
-                    return text.contains("tls certificate expires on") && text.contains("file=" + bo.cert()) && text.contains("file=" + bi.cert());
-                });
+                awaitExpiryWarning("the bridge", dir.resolve("bridge/bridge.log"), bo.cert(), bi.cert());
                 System.out.printf("rotation: stack up in %d ms%n", ms(t0));
 
                 Load load = new Load(nodes.stream().map(NodeProcess::relay).toList());
@@ -291,9 +284,34 @@ class CertificateRotationIT {
         return out;
     }
 
+    /**
+     * Until {@code log} has the start-up warning for each file. A line is matched by its file's directory and name, not
+     * its whole path, so the evidence holds wherever the temp dir lies; on a timeout the failure quotes the expiry lines
+     * the log does have and its tail.
+     */
+    private static void awaitExpiryWarning(String who, Path log, Path... files) {
+        try {
+            Await.until(who + " warned at start that its certificate expires within 30 days", EVIDENCE, () -> {
+                String text = read(log);
+                for (Path f : files) {
+                    String tail = f.getParent().getFileName() + "/" + f.getFileName();
+                    boolean found = text.lines().anyMatch(l -> l.contains("tls certificate expires on") && l.contains(tail + " "));
+                    if (!found) return false;
+                }
+                return true;
+            });
+        } catch (AssertionError e) {
+            String text = read(log);
+            List<String> expiry = text.lines().filter(l -> l.contains("expir")).toList();
+            throw new AssertionError(e.getMessage() + "; wanted " + List.of(files) + "; expiry lines " + expiry
+                    + "; log tail:\n" + Processes.tail(log), e);
+        }
+    }
+
+    /** The whole log, decoded leniently: a byte that is not UTF-8 (or a character cut mid-write) must not hide the rest. */
     private static String read(Path p) {
         try {
-            return Files.readString(p);
+            return new String(Files.readAllBytes(p), java.nio.charset.StandardCharsets.UTF_8);
         } catch (java.io.IOException e) {
             return "";
         }
