@@ -233,7 +233,7 @@ class CertificateRotationIT {
             r.awaitReady(Duration.ofSeconds(60));
             for (NodeProcess n : nodes) {
                 Await.until(step + ": " + n.id + " sees all three nodes reachable after " + r.id + "'s restart",
-                        Duration.ofSeconds(60), () -> reachable(n) == nodes.size());
+                        Duration.ofSeconds(60), () -> ClusterHarness.reachable(n) == nodes.size());
             }
             Await.until(step + ": the bridge holds every node after " + r.id + "'s restart", Duration.ofSeconds(60),
                     () -> bridge.heldNodes() == nodes.size());
@@ -241,16 +241,6 @@ class CertificateRotationIT {
         }
         awaitEvidence(step + " after the rolling restart (the cluster port too)", outerCas, innerCas, true);
         load.awaitOk(load.ok.get() + 5);
-    }
-
-    private static int reachable(NodeProcess n) {
-        try {
-            int c = 0;
-            for (JsonNode m : n.json("/cluster").path("members")) if (m.path("reachable").asBoolean(false)) c++;
-            return c;
-        } catch (Exception e) {
-            return -1;
-        }
     }
 
     private static JsonNode tls(String url) {
