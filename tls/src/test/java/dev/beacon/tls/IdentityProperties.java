@@ -1,6 +1,7 @@
 package dev.beacon.tls;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.beacon.tls.testing.Fuzz;
@@ -17,6 +18,7 @@ import java.util.Optional;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
+import net.jqwik.api.Example;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
@@ -42,6 +44,14 @@ class IdentityProperties {
     void aTrustDomainIsRefusedWithIllegalArgumentOrReadsBackFromTheUri(@ForAll("nearlyDomains") String domain) {
         Identity id = Fuzz.run(() -> Identity.node(domain, "n1")).refusedOnlyWith(IllegalArgumentException.class).value();
         if (id != null) assertEquals(id, Identity.parse(id.uri()));
+    }
+
+    @Example
+    void aTrustDomainNoUriReadsAsAHostIsRefused() {
+        for (String d : new String[] {"aa.0", "acme-", "a.-b", "x..y"}) {
+            assertThrows(IllegalArgumentException.class, () -> Identity.node(d, "n1"), d);
+        }
+        assertEquals("spiffe://10.0.0.1/node/n1", Identity.node("10.0.0.1", "n1").uri());
     }
 
     @Provide
