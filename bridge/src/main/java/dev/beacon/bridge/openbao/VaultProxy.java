@@ -41,7 +41,7 @@ public final class VaultProxy implements AutoCloseable {
     private static final Set<String> IDEMPOTENT = Set.of("GET", "HEAD", "OPTIONS", "LIST");
     private static final Set<String> HOP_BY_HOP = Set.of("connection", "keep-alive", "proxy-authenticate", "expect",
             "proxy-authorization", "te", "trailer", "transfer-encoding", "upgrade", "host", "content-length");
-    private static final int MAX_REDIRECTS = 3;
+    static final int MAX_REDIRECTS = 3;
 
     private final OpenBaoConfig config;
     private final Vertx vertx;
@@ -338,29 +338,12 @@ public final class VaultProxy implements AutoCloseable {
         int code = resp.statusCode();
         if (code == 307 || code == 308) {
             resp.body();
-            String loc = resp.getHeader("Location");
-            URI to;
-            try {
-                to = loc == null ? null : URI.create(node.address()).resolve(loc);
-            } catch (IllegalArgumentException e) {
-                fail(c, 502, "OpenBao redirected with a malformed Location", "bad_redirect");
+            Redirect r = redirect(node, resp.getHeader("Location"), redirects, nodes::byUri);
+            if (r.to() == null) {
+                fail(c, 502, r.message(), r.outcome());
                 return;
             }
-            if (to == null || to.getHost() == null || redirects >= MAX_REDIRECTS) {
-                fail(c, 502, "OpenBao redirected without a usable Location (or too often)", "bad_redirect");
-                return;
-            }
-            if (node.uri.getScheme().equals("https") && !"https".equals(to.getScheme())) {
-                fail(c, 502, "refusing OpenBao's redirect from https to " + to.getScheme() + " (" + to.getHost() + ")",
-                        "insecure_redirect");
-                return;
-            }
-            OpenBaoNodes.Node next = nodes.byUri(to);
-            if (next == null) {
-                fail(c, 502, "OpenBao redirected to " + to.getHost() + ":" + to.getPort() + ", which is not a configured node",
-                        "unknown_redirect");
-                return;
-            }
+            OpenBaoNodes.Node next = r.to();
             // A standby may point at a leader that just died (it re-checks every 2.5 s): trust health over that.
             if (next.state != OpenBaoNodes.State.UNREACHABLE && next.state != OpenBaoNodes.State.SEALED) nodes.learnedActive(next);
             attempt(c, next, redirects + 1);
@@ -389,6 +372,46 @@ public final class VaultProxy implements AutoCloseable {
         }
         if (code < 300 || code == 304) nodes.learnedActive(node);
         passThrough(c, resp, null);
+    }
+
+    /** Where a 307/308 from {@code from} sends a call: a configured node ({@code to}), or the refusal's message and outcome. */
+    record Redirect(OpenBaoNodes.Node to, String message, String outcome) {
+        static Redirect refused(String message, String outcome) {
+            return new Redirect(null, message, outcome);
+        }
+    }
+
+    /**
+     * Follows a {@code Location} only to a configured node, never from https to anything else, at most
+     * {@link #MAX_REDIRECTS} times; the next request still goes to that node's configured address, never to what the
+     * Location spells.
+     */
+    static Redirect redirect(OpenBaoNodes.Node from, String location, int redirects,
+                             java.util.function.Function<URI, OpenBaoNodes.Node> byUri) {
+        URI to;
+        try {
+            to = location == null ? null : URI.create(from.address()).resolve(location);
+        } catch (IllegalArgumentException e) {
+            return Redirect.refused("OpenBao redirected with a malformed Location", "bad_redirect");
+        }
+        if (to == null || to.getHost() == null || redirects >= MAX_REDIRECTS) {
+            return Redirect.refused("OpenBao redirected without a usable Location (or too often)", "bad_redirect");
+        }
+        if (from.uri.getScheme().equals("https") && !"https".equals(to.getScheme())) {
+            return Redirect.refused("refusing OpenBao's redirect from https to " + to.getScheme() + " (" + to.getHost() + ")",
+                    "insecure_redirect");
+        }
+        OpenBaoNodes.Node next = byUri.apply(to);
+        if (next == null) {
+            return Redirect.refused("OpenBao redirected to " + to.getHost() + ":" + to.getPort() + ", which is not a configured node",
+                    "unknown_redirect");
+        }
+        if (from.uri.getScheme().equals("https") && !next.uri.getScheme().equals("https")) {
+            // the call goes to the node as configured: "https://" in the Location does not make a plain-http node safe
+            return Redirect.refused("refusing OpenBao's redirect from https to " + next.address() + ", a plain-http node",
+                    "insecure_redirect");
+        }
+        return new Redirect(next, null, null);
     }
 
     /** Jittered backoff, then another attempt at the (possibly new) active node, within the deadline. */
