@@ -486,8 +486,8 @@ public final class VaultProxy implements AutoCloseable {
         for (int i = 0; i < t.length(); i++) {
             char ch = t.charAt(i);
             if (ch == '%') {
-                int hi = i + 2 < t.length() ? Character.digit(t.charAt(i + 1), 16) : -1;
-                int lo = hi < 0 ? -1 : Character.digit(t.charAt(i + 2), 16);
+                int hi = i + 2 < t.length() ? hexDigit(t.charAt(i + 1)) : -1;
+                int lo = hi < 0 ? -1 : hexDigit(t.charAt(i + 2));
                 if (lo < 0) return "malformed percent-encoding at offset " + i + " of the request target";
                 int v = hi * 16 + lo;
                 if (i < pathEnd && (v < 0x20 || v == 0x7f)) return "an encoded control character (%" + t.substring(i + 1, i + 3) + ") in the path";
@@ -503,6 +503,11 @@ public final class VaultProxy implements AutoCloseable {
             if (seg.equals(".") || seg.equals("..")) return "dot-segments (. or ..) are not allowed in the path";
         }
         return null;
+    }
+
+    /** An ASCII hex digit's value, else -1 (Character.digit also takes other scripts' digits: "%\u0661\u0661"). */
+    private static int hexDigit(char ch) {
+        return ch < 128 ? Character.digit(ch, 16) : -1;
     }
 
     private static String pathOnly(Call c) {
