@@ -434,10 +434,11 @@ public final class VaultProxy implements AutoCloseable {
         vertx.setTimer(Math.max(1, delay), t -> guarded(c, () -> attempt(c, null, redirects)));
     }
 
-    /** Retry-After in seconds (the only form OpenBao sends); 0 when absent or unreadable. */
-    private static long retryAfterMs(String v) {
+    /** Retry-After in seconds (the only form OpenBao sends), at most 30 s; 0 when absent, unreadable or negative. */
+    static long retryAfterMs(String v) {
         try {
-            return v == null ? 0 : Math.min(30_000, Long.parseLong(v.trim()) * 1000);
+            long seconds = v == null ? 0 : Long.parseLong(v.trim());
+            return seconds <= 0 ? 0 : seconds >= 30 ? 30_000 : seconds * 1000; // a huge value wrapped negative when multiplied first
         } catch (NumberFormatException e) {
             return 0;
         }
