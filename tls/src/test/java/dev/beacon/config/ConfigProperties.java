@@ -63,6 +63,13 @@ class ConfigProperties {
         assertEquals("tenants[1]", e.key());
     }
 
+    /** Regression: "tls.cert: \"\\u0000\"" threw InvalidPathException from Path.of at start-up. */
+    @Example
+    void aFilePathWithANulCharacterIsAConfigException() {
+        ConfigException e = assertThrows(ConfigException.class, () -> Checks.readableFile("tls.cert", "a\0b"));
+        assertEquals("tls.cert", e.key());
+    }
+
     @Property
     void aDurationReadsBackFromItsFormat(@ForAll("durations") Duration d) {
         assertEquals(d, Durations.parse(Durations.format(d)));
