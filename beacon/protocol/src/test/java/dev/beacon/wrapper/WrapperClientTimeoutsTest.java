@@ -56,7 +56,7 @@ class WrapperClientTimeoutsTest {
         o.connectTimeout = Duration.ofMillis(500);
         o.setupTimeout = Duration.ofMillis(700);
         o.innerHandshakeTimeout = Duration.ofMillis(900);
-        o.readTimeout = Duration.ofMillis(1100);
+        o.readTimeout = Duration.ofSeconds(20); // far above the others: a phase that waited on it instead fails its bound
         o.retryFor = Duration.ZERO;
         return o;
     }
@@ -125,6 +125,7 @@ class WrapperClientTimeoutsTest {
         StallingBeacon healthy = beacon(Stall.NONE);
         WrapperClient.Options o = options(silent, healthy);
         o.retryFor = Duration.ofSeconds(10);
+        o.readTimeout = Duration.ofMillis(1100);
         try (WrapperStream s = new WrapperClient(o).open("vault")) {
             long t0 = System.nanoTime();
             SocketTimeoutException e = assertThrows(SocketTimeoutException.class,
