@@ -77,6 +77,15 @@ public class BeaconConfig implements Validated {
         public Duration idleTimeout = Duration.ofMinutes(5);
         @JsonPropertyDescription("How long a wrapper may wait for a free bridge data connection before it is refused as overloaded")
         public Duration streamSetupTimeout = Duration.ofSeconds(5);
+        /**
+         * A bridge answers a wrapper's inner ClientHello in milliseconds. One that stays silent this long after the
+         * wrapper's first bytes is frozen or stalled (FM-19): the stream is closed (the wrapper retries, nothing was
+         * sent) and the bridge's warm pool on this node with it, which live replicas refill at once and a frozen one
+         * cannot. Below the reference wrapper's 5 s inner handshake timeout, so the node acts first.
+         */
+        @JsonPropertyDescription("A bridge data connection that sends nothing this long after a wrapper's first bytes is closed, "
+                + "with that bridge's idle data connections on this node (a frozen replica's; live ones are replaced at once)")
+        public Duration bridgeAnswerTimeout = Duration.ofSeconds(3);
         @JsonPropertyDescription("Open plus waiting streams one wrapper identity may have; more are refused as overloaded")
         public int maxStreamsPerIdentity = 256;
         /** Token bucket; the excess is closed before TLS, so a flood costs no handshakes. */
@@ -126,6 +135,7 @@ public class BeaconConfig implements Validated {
         positive("limits.handshakeTimeout", limits.handshakeTimeout);
         positive("limits.idleTimeout", limits.idleTimeout);
         positive("limits.streamSetupTimeout", limits.streamSetupTimeout);
+        positive("limits.bridgeAnswerTimeout", limits.bridgeAnswerTimeout);
         atLeast("limits.maxStreamsPerIdentity", limits.maxStreamsPerIdentity, 1);
         atLeast("limits.connectionsPerSecondPerSource", limits.connectionsPerSecondPerSource, 1);
         atLeast("limits.connectionsPerSecondPerIdentity", limits.connectionsPerSecondPerIdentity, 1);

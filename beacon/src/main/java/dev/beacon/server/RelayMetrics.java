@@ -27,6 +27,7 @@ final class RelayMetrics {
     private final Map<String, Counter> forwarded = new ConcurrentHashMap<>();
     final AtomicInteger activeStreams = new AtomicInteger();
     final Counter refusalsNotLogged;
+    final Counter unansweredStreams;
 
     RelayMetrics(MeterRegistry registry, Registry bridges) {
         this.registry = registry;
@@ -43,6 +44,9 @@ final class RelayMetrics {
                 .register(registry);
         refusalsNotLogged = Counter.builder("beacon_refusals_not_logged_total")
                 .description("Refusals counted but not logged one by one (a flood): summed up in one log line per interval").register(registry);
+        unansweredStreams = Counter.builder("beacon_bridge_unanswered_streams_total")
+                .description("Streams a bridge data connection left unanswered for limits.bridgeAnswerTimeout after the wrapper's "
+                        + "first bytes (a frozen or stalled replica): closed, with that bridge's idle pool on this node").register(registry);
         forwardedBytes = Counter.builder("beacon_forwarded_bytes_total")
                 .description("Bytes carried over node-to-node links (both ways, counted on each node of the hop)").register(registry);
         Gauge.builder("beacon_streams_active", activeStreams, AtomicInteger::get).description("Spliced streams open now").register(registry);
