@@ -41,6 +41,8 @@ public final class Relay {
     final RateLimiter perSource;
     final RateLimiter perIdentity;
     final StreamCounts streamCounts;
+    /** Bounds the handshakes under way, shedding the heaviest sources first, before any TLS work (decisions/0009). */
+    final HandshakeAdmission handshakes;
     /** One log line per refused connection would turn a flood into a log flood. */
     final RefusalLog refusalLog;
     final ChannelGroup all = new DefaultChannelGroup("relay", GlobalEventExecutor.INSTANCE);
@@ -73,6 +75,8 @@ public final class Relay {
         this.perSource = new RateLimiter(config.limits.connectionsPerSecondPerSource);
         this.perIdentity = new RateLimiter(config.limits.connectionsPerSecondPerIdentity);
         this.streamCounts = new StreamCounts(config.limits.maxStreamsPerIdentity);
+        this.handshakes = new HandshakeAdmission(config.limits.maxHandshakesInProgress);
+        metrics.handshakesInProgress(handshakes);
         this.refusalLog = new RefusalLog(config.limits.refusalsLoggedPerInterval, config.limits.refusalLogInterval, System::nanoTime,
                 LOG::warn, metrics.refusalsNotLogged::increment);
         this.proxySources = config.relay.proxyProtocol.enabled
@@ -131,10 +135,28 @@ public final class Relay {
             ch.close();
             return false;
         }
+        HandshakeAdmission.Verdict verdict = handshakes.admit(source);
+        if (verdict != HandshakeAdmission.Verdict.ADMIT) {
+            String reason = verdict == HandshakeAdmission.Verdict.AT_LIMIT ? "handshakes_in_progress" : "handshakes_source_share";
+            metrics.handshakeFailed(reason);
+            if (refusalLog.admit(reason)) {
+                LOG.warn("refused source={} reason={} in_progress={} limit={}", source, reason, handshakes.inProgress(),
+                        config.limits.maxHandshakesInProgress);
+            }
+            ch.close();
+            return false;
+        }
         if (client != null) ch.attr(CLIENT).set(client);
         all.add(ch);
         SslHandler ssl = tls.context().newHandler(ch.alloc());
         ssl.setHandshakeTimeoutMillis(handshakeTimeoutMs);
+        // done, failed or timed out, or closed (also before the handler saw the channel): one release either way
+        java.util.concurrent.atomic.AtomicBoolean held = new java.util.concurrent.atomic.AtomicBoolean(true);
+        io.netty.util.concurrent.GenericFutureListener<io.netty.util.concurrent.Future<Object>> release = f -> {
+            if (held.compareAndSet(true, false)) handshakes.release(source);
+        };
+        ssl.handshakeFuture().addListener(release);
+        ch.closeFuture().addListener(release);
         ch.pipeline()
                 .addLast("tls", ssl)
                 .addLast("frames", new FrameCodec.Decoder(config.limits.maxFrameBytes, EnumSet.of(FrameType.CONNECT, FrameType.FORWARD)))
