@@ -86,7 +86,7 @@ public class BeaconConfig implements Validated {
         @JsonPropertyDescription("New connections per second per wrapper identity (burst is twice this); more are refused as overloaded")
         public int connectionsPerSecondPerIdentity = 50;
         /** Half of it is where fairness starts; 128 is about 60 ms of handshake work on one core (decisions/0009). */
-        @JsonPropertyDescription("TLS handshakes under way at once; from half of this a source holding at least an even share is closed before TLS, at this every new connection is")
+        @JsonPropertyDescription("TLS handshakes under way at once; from half of this a source holding at least an even share is closed before TLS, from this on any source that already has one under way")
         public int maxHandshakesInProgress = 128;
         @JsonPropertyDescription("Largest control frame payload accepted (256-16384 bytes); a larger one is refused as frame_too_large")
         public int maxFrameBytes = Protocol.DEFAULT_MAX_FRAME_BYTES;

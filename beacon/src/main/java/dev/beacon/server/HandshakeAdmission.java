@@ -11,18 +11,20 @@ import java.util.Map;
  *   <li>below half of {@code limit} every connection starts (a bridge's burst of data connections included);</li>
  *   <li>from half of it, a source that holds at least an even share of the handshakes under way (their number divided
  *       by the sources holding them) is refused: the heaviest sources are shed, a source with one or two is not;</li>
- *   <li>at {@code limit} every new connection is refused (many sources, each with few).</li>
+ *   <li>from {@code limit} on, only a source with no handshake under way may start one.</li>
  * </ul>
- * So the queue of handshake work a node holds, and with it the wait of the one a well-behaved client sends, stays
- * bounded however much is offered. Thread-safe: connections are accepted on every event loop.
+ * A source with nothing under way is never refused: otherwise {@code limit} silent connections from as many
+ * addresses would shut the relay port for everyone for a handshake timeout. So the queue of handshake work a few
+ * sources can make the node hold stays bounded, and with it the wait of a well-behaved client's handshake.
+ * Thread-safe: called from the accept thread and, behind a PROXY header, from the relay loops.
  */
 final class HandshakeAdmission {
 
     enum Verdict {
         ADMIT,
-        /** the node is under pressure and this source holds at least its even share: reason "handshakes_source_share" */
+        /** from half the limit: this source holds at least an even share; reason "handshakes_source_share" */
         SOURCE_OVER_SHARE,
-        /** {@code limits.maxHandshakesInProgress} reached: reason "handshakes_in_progress" */
+        /** the limit is reached and this source already has a handshake under way; reason "handshakes_in_progress" */
         AT_LIMIT
     }
 
@@ -38,12 +40,14 @@ final class HandshakeAdmission {
 
     /** A new connection from {@code source}: ADMIT takes a slot, which {@link #release} gives back exactly once. */
     synchronized Verdict admit(String source) {
-        if (total >= limit) return Verdict.AT_LIMIT;
         int[] held = bySource.get(source);
-        int mine = held == null ? 0 : held[0];
-        // mine * sources >= total: at least the average of the sources holding handshakes now
-        if (total >= pressure && mine > 0 && (long) mine * bySource.size() >= total) return Verdict.SOURCE_OVER_SHARE;
-        if (held == null) bySource.put(source, held = new int[1]);
+        if (held != null) {
+            if (total >= limit) return Verdict.AT_LIMIT;
+            // held * sources >= total: at least the average of the sources holding handshakes now
+            if (total >= pressure && (long) held[0] * bySource.size() >= total) return Verdict.SOURCE_OVER_SHARE;
+        } else {
+            bySource.put(source, held = new int[1]);
+        }
         held[0]++;
         total++;
         return Verdict.ADMIT;

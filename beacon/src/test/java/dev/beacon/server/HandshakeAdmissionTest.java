@@ -30,12 +30,21 @@ class HandshakeAdmissionTest {
     }
 
     @Test
-    void atTheLimitEveryNewConnectionIsRefusedEvenFromANewSource() {
+    void fromTheLimitOnOnlyASourceWithNothingUnderWayMayStartOne() {
         HandshakeAdmission h = new HandshakeAdmission(4);
         for (int i = 0; i < 4; i++) assertEquals(Verdict.ADMIT, h.admit("s" + i), "one each: never over a share");
-        assertEquals(Verdict.AT_LIMIT, h.admit("s9"));
+        assertEquals(Verdict.AT_LIMIT, h.admit("s0"), "s0 has one under way");
+        assertEquals(Verdict.ADMIT, h.admit("newcomer"));
         h.release("s0");
-        assertEquals(Verdict.ADMIT, h.admit("s9"));
+        assertEquals(Verdict.ADMIT, h.admit("s0"), "nothing under way again");
+    }
+
+    @Test
+    void silentConnectionsFromManySourcesDoNotShutOutANewOne() {
+        HandshakeAdmission h = new HandshakeAdmission(8);
+        for (int i = 0; i < 1000; i++) assertEquals(Verdict.ADMIT, h.admit("10.0." + i / 250 + "." + i % 250));
+        assertEquals(Verdict.ADMIT, h.admit("well-behaved"), "a handshake timeout's worth of silence must not close the port");
+        assertEquals(Verdict.AT_LIMIT, h.admit("well-behaved"), "but one at a time");
     }
 
     @Test

@@ -95,7 +95,7 @@ class OverloadIT {
 
                 Cpu cpu = new Cpu(Map.of("nodeA", a.pid(), "nodeB", h.node(1).pid(), "nodeC", h.node(2).pid(), "bridge", bridge.pid(),
                         "test", ProcessHandle.current().pid()));
-                Phase warm = closedLoop(load, target, probes, 16, 4); // warm-up: JIT in every process, the bridge's pool
+                Phase warm = closedLoop(load, target, probes, 16, 3); // warm-up: JIT in every process, the bridge's pool
                 System.out.println("OVERLOAD warm-up: " + warm.summary() + " cpu " + cpu.since());
                 // the highest rate reached in a closed loop at 2, 4, 8 and 16 streams in flight: more in flight only queues
                 Phase sat = null;
