@@ -94,6 +94,9 @@ public class BeaconConfig implements Validated {
         /** Bridges are bounded by the idle-pool cap instead: a pool opens connections in bursts. */
         @JsonPropertyDescription("New connections per second per wrapper identity (burst is twice this); more are refused as overloaded")
         public int connectionsPerSecondPerIdentity = 50;
+        /** Half of it is where fairness starts; 128 is about 60 ms of handshake work on one core (decisions/0009). */
+        @JsonPropertyDescription("TLS handshakes under way at once; from half of this a source holding at least an even share is closed before TLS, from this on any source that already has one under way")
+        public int maxHandshakesInProgress = 128;
         @JsonPropertyDescription("Largest control frame payload accepted (256-16384 bytes); a larger one is refused as frame_too_large")
         public int maxFrameBytes = Protocol.DEFAULT_MAX_FRAME_BYTES;
         @JsonPropertyDescription("Idle data connections kept per bridge (at least bridges.poolSize); more are refused as overloaded")
@@ -139,6 +142,7 @@ public class BeaconConfig implements Validated {
         atLeast("limits.maxStreamsPerIdentity", limits.maxStreamsPerIdentity, 1);
         atLeast("limits.connectionsPerSecondPerSource", limits.connectionsPerSecondPerSource, 1);
         atLeast("limits.connectionsPerSecondPerIdentity", limits.connectionsPerSecondPerIdentity, 1);
+        atLeast("limits.maxHandshakesInProgress", limits.maxHandshakesInProgress, 2);
         if (limits.maxFrameBytes < 256 || limits.maxFrameBytes > Protocol.DEFAULT_MAX_FRAME_BYTES) {
             throw new ConfigException("limits.maxFrameBytes", "must be between 256 and " + Protocol.DEFAULT_MAX_FRAME_BYTES);
         }

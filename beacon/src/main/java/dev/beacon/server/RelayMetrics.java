@@ -54,6 +54,11 @@ final class RelayMetrics {
         Gauge.builder("beacon_bridge_idle_data_connections", bridges, Registry::idleCount).description("Warm data connections waiting for a stream").register(registry);
     }
 
+    void handshakesInProgress(HandshakeAdmission h) {
+        Gauge.builder("beacon_handshakes_in_progress", h, HandshakeAdmission::inProgress)
+                .description("Relay connections whose TLS handshake is under way (bounded by limits.maxHandshakesInProgress)").register(registry);
+    }
+
     AtomicInteger connections(String role) {
         return connections.computeIfAbsent(role, r -> {
             AtomicInteger n = new AtomicInteger();

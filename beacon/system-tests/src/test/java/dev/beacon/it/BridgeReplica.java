@@ -91,6 +91,10 @@ final class BridgeReplica implements AutoCloseable {
                 HttpResponse.BodyHandlers.ofString()).body();
     }
 
+    long pid() {
+        return process.pid();
+    }
+
     void signal(String sig) throws IOException, InterruptedException {
         NodeProcess.signal(process, sig);
     }
