@@ -57,6 +57,8 @@ public final class WrapperClient {
     private final SSLContext outerCtx;
     private final SSLContext innerCtx;
 
+    private final java.util.concurrent.atomic.LongAdder retries = new java.util.concurrent.atomic.LongAdder();
+
     public WrapperClient(Options options) {
         if (options.beacons.isEmpty()) throw new IllegalArgumentException("at least one beacon address is required");
         this.options = options;
@@ -89,7 +91,13 @@ public final class WrapperClient {
                 pause(backoff.nextMillis());
             }
             attempt++;
+            retries.increment();
         }
+    }
+
+    /** Attempts {@link #open} made after a failed one, since this client was created (what a retry costs, for tests and dashboards). */
+    public long retries() {
+        return retries.sum();
     }
 
     /** One attempt at one beacon: outer TLS, CONNECT, CONNECTED, inner TLS. */

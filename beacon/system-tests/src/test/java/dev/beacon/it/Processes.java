@@ -7,12 +7,12 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /** What the tests' process wrappers (NodeProcess, BridgeProcess, BridgeReplica) share. */
-final class Processes {
+public final class Processes {
     private Processes() {
     }
 
     /** The last 30 lines of a process's log, for failure messages. */
-    static String tail(Path log) {
+    public static String tail(Path log) {
         try {
             List<String> lines = Files.readAllLines(log);
             return String.join("\n", lines.subList(Math.max(0, lines.size() - 30), lines.size()));

@@ -1,0 +1,222 @@
+package dev.beacon.it.chaos;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.beacon.it.chaos.Topology.Cut;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Issue 14: faults one at a time under a steady load, on the whole product in network namespaces ({@link ChaosCluster}).
+ * Per scenario: short requests sent, failed (by error), retried, the slowest; long streams broken (only those entering
+ * a node the fault takes away may break); time from heal until every node's /cluster and /bridges and every bridge
+ * replica's /beacons agree again; errors the nodes sent (requests routed where they could not be served).
+ *
+ * <p>The default suite runs the short list; {@code -Dchaos.full=true} adds the longer and one-way variants;
+ * {@code -Dchaos.scenarios=a,b} runs exactly those (e.g. {@code freeze-120s}). The table goes to
+ * target/chaos/reliability-table.md (docs/reliability.md carries a copy).
+ */
+class ChaosIT {
+    @TempDir
+    Path dir;
+
+    private static final boolean FULL = Boolean.getBoolean("chaos.full");
+    private static final Duration FAULT = Duration.ofSeconds(Long.getLong("chaos.faultSeconds", 15));
+    private static final long STREAM_RATE = 128 * 1024;
+
+    /** One fault: what it does, what it undoes, and the nodes whose long streams may break. */
+    record Scenario(String name, String what, boolean inDefault, Set<String> mayBreak, Step fault, Step heal, Duration hold) {
+    }
+
+    interface Step {
+        void run(ChaosCluster c) throws Exception;
+    }
+
+    static List<Scenario> all() {
+        List<Scenario> s = new ArrayList<>();
+        s.add(new Scenario("peers-cut", "n1 cut off from n2 and n3 (both ways); wrappers and bridges still reach it", true, Set.of(),
+                c -> {
+                    c.net.cut("n1", "n2", Cut.BOTH);
+                    c.net.cut("n1", "n3", Cut.BOTH);
+                }, c -> c.net.healAll(), FAULT));
+        s.add(new Scenario("clients-cut", "n1 cut off from wrappers and both bridge namespaces (both ways); peers still reach it", true,
+                Set.of("n1"), c -> {
+                    c.net.cut(Topology.LOAD, "n1", Cut.BOTH);
+                    c.net.cut("b1", "n1", Cut.BOTH);
+                    c.net.cut("b2", "n1", Cut.BOTH);
+                }, c -> c.net.healAll(), FAULT));
+        s.add(new Scenario("replica-cut", "bridge namespace b1 (a replica of each bridge) cut off from n2 (both ways)", true, Set.of("n2"),
+                c -> c.net.cut("b1", "n2", Cut.BOTH), c -> c.net.healAll(), FAULT));
+        s.add(new Scenario("replica-cut-one-way", "b1 receives nothing from n2; b1's packets still reach n2", false, Set.of("n2"),
+                c -> c.net.cut("b1", "n2", Cut.INTO_A), c -> c.net.healAll(), FAULT));
+        s.add(new Scenario("peers-cut-one-way", "n1 receives nothing from n2 and n3; its packets still reach them", false, Set.of(),
+                c -> {
+                    c.net.cut("n1", "n2", Cut.INTO_A);
+                    c.net.cut("n1", "n3", Cut.INTO_A);
+                }, c -> c.net.healAll(), FAULT));
+        s.add(new Scenario("freeze-5s", "n2 frozen (SIGSTOP) for 5 s, then SIGCONT", true, Set.of("n2"),
+                c -> c.node("n2").signal("STOP"), c -> c.node("n2").signal("CONT"), Duration.ofSeconds(5)));
+        s.add(new Scenario("freeze-30s", "n2 frozen (SIGSTOP) for 30 s, then SIGCONT", false, Set.of("n2"),
+                c -> c.node("n2").signal("STOP"), c -> c.node("n2").signal("CONT"), Duration.ofSeconds(30)));
+        s.add(new Scenario("freeze-120s", "n2 frozen (SIGSTOP) for 120 s, then SIGCONT (only when named)", false, Set.of("n2"),
+                c -> c.node("n2").signal("STOP"), c -> c.node("n2").signal("CONT"), Duration.ofSeconds(120)));
+        s.add(new Scenario("kill-with-streams", "n3 SIGKILLed while carrying long streams, started again 10 s later", true, Set.of("n3"),
+                c -> c.node("n3").kill9(), c -> c.node("n3").start(), Duration.ofSeconds(10)));
+        s.add(new Scenario("restart-stale-presence", "n3 SIGKILLed and started again at once: peers still hold its old presence", true,
+                Set.of("n3"), c -> {
+                    c.node("n3").kill9();
+                    c.node("n3").start();
+                }, c -> { }, Duration.ofSeconds(1)));
+        s.add(new Scenario("peers-cut+bao-leader-killed", "n2 cut off from its peers, and the OpenBao leader killed meanwhile "
+                + "(restarted at the heal)", true, Set.of(), c -> {
+                    c.net.cut("n2", "n1", Cut.BOTH);
+                    c.net.cut("n2", "n3", Cut.BOTH);
+                    Thread.sleep(3000);
+                    baoKilled = c.simActive();
+                    c.simAction(baoKilled, "kill");
+                }, c -> {
+                    c.net.healAll();
+                    if (baoKilled >= 0) c.simAction(baoKilled, "restart");
+                }, FAULT));
+        return s;
+    }
+
+    private static volatile int baoKilled = -1;
+
+    static List<Scenario> selected() {
+        String named = System.getProperty("chaos.scenarios", "");
+        if (!named.isBlank()) {
+            List<String> want = Arrays.stream(named.split(",")).map(String::trim).toList();
+            return all().stream().filter(x -> want.contains(x.name)).toList();
+        }
+        return all().stream().filter(x -> x.inDefault || FULL && !x.name.equals("freeze-120s")).toList();
+    }
+
+    @Test
+    void faultsOneAtATimeUnderSteadyLoad() throws Exception {
+        String why = Topology.unavailable();
+        assumeTrue(why == null, "chaos tests skipped: " + why);
+        List<Scenario> scenarios = selected();
+        assumeTrue(!scenarios.isEmpty(), "no scenario selected by -Dchaos.scenarios");
+        long suiteStart = System.nanoTime();
+        List<Row> rows = new ArrayList<>();
+        List<String> violations = new ArrayList<>();
+        try (ChaosCluster c = new ChaosCluster(dir)) {
+            long up = c.awaitConverged(Duration.ofSeconds(120));
+            System.out.printf("CHAOS cluster up in %d s (converged %d ms after the last replica was ready); one-way cuts: %s%n",
+                    (System.nanoTime() - suiteStart) / 1_000_000_000, up, c.net.oneWayCuts() ? "iptables" : "none (link down)");
+            try (Load load = new Load(c, Integer.getInteger("chaos.clients", 16), Duration.ofMillis(Long.getLong("chaos.pauseMillis", 300)))) {
+                for (Scenario s : scenarios) {
+                    Row r = run(c, load, s);
+                    rows.add(r);
+                    violations.addAll(r.violations);
+                    System.out.println("CHAOS " + r.markdown());
+                    writeTable(rows, (System.nanoTime() - suiteStart) / 1_000_000_000);
+                }
+            }
+        } finally {
+            writeTable(rows, (System.nanoTime() - suiteStart) / 1_000_000_000);
+        }
+        assertTrue(violations.isEmpty(), "chaos violations:\n" + String.join("\n", violations));
+    }
+
+    /** One row of the table. */
+    static final class Row {
+        String name;
+        String what;
+        Load.Tally tally;
+        List<String> broken = new ArrayList<>();
+        String mayBreak;
+        long convergedMillis = -1;
+        Map<String, Double> errorsSent = new LinkedHashMap<>();
+        List<String> violations = new ArrayList<>();
+
+        String markdown() {
+            String failed = tally.failed() == 0 ? "0" : tally.failed() + " " + tally.failedBy;
+            String errors = errorsSent.isEmpty() ? "none" : errorsSent.toString().replace("=", ": ").replace(".0", "");
+            return "| " + name + " | " + tally.sent + " | " + failed + " | " + tally.retried + " (" + tally.retries + " retries) | "
+                    + tally.slowestMillis + " | " + (broken.isEmpty() ? "0" : String.join("; ", broken)) + " | " + mayBreak + " | "
+                    + (convergedMillis < 0 ? "not converged" : convergedMillis + " ms") + " | " + errors + " | "
+                    + (tally.wrongTenant.get() == 0 ? "0" : tally.wrongTenant.toString()) + " |";
+        }
+    }
+
+    private Row run(ChaosCluster c, Load load, Scenario s) throws Exception {
+        Row r = new Row();
+        r.name = s.name;
+        r.what = s.what;
+        r.mayBreak = s.mayBreak.isEmpty() ? "none" : "entering " + String.join(", ", s.mayBreak);
+        c.awaitConverged(Duration.ofSeconds(180));
+        Map<String, Double> errorsBefore = c.errorsSent();
+        load.swap();
+        long seconds = 5 + s.hold.toSeconds() + 25;
+        List<CompletableFuture<String>> streams = new ArrayList<>();
+        List<AtomicReference<String>> entry = new ArrayList<>();
+        for (int i = 0; i < c.nodes.size(); i++) {
+            AtomicReference<String> e = new AtomicReference<>("?");
+            entry.add(e);
+            streams.add(load.longStream(s.name + "-" + i, i, STREAM_RATE * seconds, STREAM_RATE, e));
+        }
+        Thread.sleep(5000); // the load runs before the fault: a baseline, not a wait for an event
+        s.fault.run(c);
+        Thread.sleep(s.hold.toMillis()); // the fault lasts this long by definition
+        s.heal.run(c);
+        long healed = System.nanoTime();
+        try {
+            c.awaitConverged(Duration.ofSeconds(Long.getLong("chaos.convergeSeconds", 180)));
+            r.convergedMillis = (System.nanoTime() - healed) / 1_000_000;
+        } catch (AssertionError e) {
+            r.violations.add(s.name + ": " + e.getMessage());
+        }
+        Thread.sleep(5000); // load after convergence, in the same tally
+        for (int i = 0; i < streams.size(); i++) {
+            String outcome;
+            try {
+                outcome = streams.get(i).get(seconds + 120, TimeUnit.SECONDS);
+            } catch (java.util.concurrent.TimeoutException e) {
+                outcome = "still running after " + (seconds + 120) + " s";
+            }
+            if (outcome != null) {
+                String node = entry.get(i).get();
+                r.broken.add("stream " + i + " via " + node + ": " + outcome);
+                if (!s.mayBreak.contains(node)) r.violations.add(s.name + ": stream " + i + " entering " + node + " broke: " + outcome);
+            }
+        }
+        r.tally = load.swap();
+        Map<String, Double> after = c.errorsSent();
+        after.forEach((k, v) -> {
+            double d = v - errorsBefore.getOrDefault(k, 0.0);
+            if (d > 0 && v >= 0) r.errorsSent.merge(k.substring(k.indexOf(':') + 1), d, Double::sum);
+        });
+        if (r.tally.failed() > 0) r.violations.add(s.name + ": " + r.tally.failed() + " short requests failed " + r.tally.failedBy + " " + r.tally.failures);
+        if (r.tally.wrongTenant.get() > 0) r.violations.add(s.name + ": a stream reached the wrong bridge");
+        return r;
+    }
+
+    private static void writeTable(List<Row> rows, long seconds) throws Exception {
+        Path out = Path.of("target", "chaos", "reliability-table.md");
+        Files.createDirectories(out.getParent());
+        StringBuilder sb = new StringBuilder();
+        sb.append("| Scenario | Requests sent | Failed (by error) | Retried | Slowest (ms) | Long streams broken | May break | Converged after heal | Errors nodes sent | Wrong tenant |\n");
+        sb.append("|---|---|---|---|---|---|---|---|---|---|\n");
+        for (Row r : rows) if (r.tally != null) sb.append(r.markdown()).append('\n');
+        sb.append("\nScenarios:\n\n");
+        for (Row r : rows) sb.append("- **").append(r.name).append("**: ").append(r.what).append('\n');
+        sb.append("\nWhole run: ").append(seconds).append(" s (JVM ").append(System.getProperty("java.version")).append(", ")
+                .append(Runtime.getRuntime().availableProcessors()).append(" cores).\n");
+        Files.writeString(out, sb.toString());
+    }
+}
