@@ -48,6 +48,8 @@ final class Load implements AutoCloseable {
         final AtomicLong retried = new AtomicLong();
         final AtomicLong retries = new AtomicLong();
         final AtomicLong slowestMillis = new AtomicLong();
+        /** Requests that took over 5 s: held somewhere that could not serve them (a cut path, a frozen node) until it healed. */
+        final AtomicLong over5s = new AtomicLong();
         final AtomicLong wrongTenant = new AtomicLong();
         final Map<String, Long> failedBy = Collections.synchronizedMap(new TreeMap<>());
         final List<String> failures = Collections.synchronizedList(new ArrayList<>());
@@ -85,12 +87,14 @@ final class Load implements AutoCloseable {
             long t0 = System.nanoTime();
             t.sent.incrementAndGet();
             String failure = null;
+            String node = null;
             try (WrapperStream s = w.open(ChaosCluster.BRIDGE)) {
+                node = s.node();
                 HttpExchange.Response r = write
                         ? HttpExchange.send(s, "POST", "/v1/secret/data/chaos/client-" + id, Map.of("X-Vault-Token", "root"),
                                 ("{\"data\":{\"n\":" + n + "}}").getBytes(StandardCharsets.UTF_8))
                         : HttpExchange.send(s, "GET", "/v1/secret/data/app/config", Map.of("X-Vault-Token", "root"), null);
-                if (r.status() / 100 != 2 || (!write && !r.bodyText().contains("s3cr3t"))) failure = "HTTP " + r.status();
+                if (r.status() / 100 != 2 || (!write && !r.bodyText().contains("s3cr3t"))) failure = (write ? "write " : "read ") + "HTTP " + r.status();
             } catch (ProtocolException e) {
                 failure = e.code.wire();
             } catch (IOException | RuntimeException e) {
@@ -99,11 +103,14 @@ final class Load implements AutoCloseable {
             }
             long ms = (System.nanoTime() - t0) / 1_000_000;
             t.slowestMillis.accumulateAndGet(ms, Math::max);
+            if (ms > 5000) t.over5s.incrementAndGet();
             long retries = w.retries() - retriesBefore;
             if (retries > 0) {
                 t.retried.incrementAndGet();
                 t.retries.addAndGet(retries);
             }
+            // a failure once the stream was open names the node it entered: a node taken away may cut what it carried
+            if (failure != null && node != null) failure = failure + "@" + node;
             if (failure == null) {
                 t.ok.incrementAndGet();
             } else {
@@ -149,9 +156,11 @@ final class Load implements AutoCloseable {
                         throw new RuntimeException("send: " + e, e);
                     }
                 }, streams);
-                String got = TestUpstream.digest(new Paced(s.in(), bytesPerSecond), bytes);
+                Paced in = new Paced(s.in(), bytesPerSecond);
+                String got = TestUpstream.digest(in, bytes);
                 String expected = TestUpstream.expectedDigest(bytes);
-                if (!got.equals(expected)) return "upstream->wrapper digest differs (cut short or corrupted)";
+                if (in.done < bytes) return "cut after " + in.done + " of " + bytes + " bytes";
+                if (!got.equals(expected)) return "CORRUPTED: all " + bytes + " bytes arrived but their SHA-256 differs";
                 sending.get(120, TimeUnit.SECONDS);
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
                 while (cluster.upstream.received.get(id) == null && System.nanoTime() < deadline) LockSupport.parkNanos(50_000_000);
