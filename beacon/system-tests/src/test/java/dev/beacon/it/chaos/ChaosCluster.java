@@ -202,12 +202,20 @@ public final class ChaosCluster implements AutoCloseable {
         return null;
     }
 
+    /** The last reason {@link #awaitConverged} saw before the views agreed: what converged last (null if nothing waited). */
+    volatile String lastToConverge;
+
     /** Milliseconds until {@link #notConverged} is null, at most {@code timeout}; throws with the last reason. */
     long awaitConverged(Duration timeout) {
         long t0 = System.nanoTime();
         String[] last = {null};
         try {
-            Await.until("cluster view and bridge holdings converged", timeout, () -> (last[0] = notConverged()) == null);
+            Await.until("cluster view and bridge holdings converged", timeout, () -> {
+                String why = notConverged();
+                if (why != null) last[0] = why;
+                lastToConverge = last[0];
+                return why == null;
+            });
         } catch (AssertionError e) {
             throw new AssertionError("not converged after " + timeout + ": " + last[0], e);
         }

@@ -161,6 +161,7 @@ class ChaosIT {
         String mayBreak;
         long convergedMillis = -1;
         long noticedMillis = -1;
+        String lastToConverge;
         String noticed = "";
         Map<String, Double> errorsSent = new LinkedHashMap<>();
         Map<String, Long> failedBy = new java.util.TreeMap<>();
@@ -172,7 +173,7 @@ class ChaosIT {
             return "| " + name + " | " + tally.sent + " | " + failed + " | " + tally.retried + " (" + tally.retries + " retries) | "
                     + tally.slowestMillis + " | " + tally.over5s + " | " + (broken.isEmpty() ? "0" : String.join("; ", broken)) + " | " + mayBreak + " | "
                     + (noticedMillis < 0 ? "not seen" : noticedMillis + " ms (" + noticed + ")") + " | "
-                    + (convergedMillis < 0 ? "not converged" : convergedMillis + " ms") + " | " + errors + " | "
+                    + (convergedMillis < 0 ? "not converged" : convergedMillis + " ms" + (lastToConverge == null ? "" : " (last: " + lastToConverge + ")")) + " | " + errors + " | "
                     + (tally.wrongTenant.get() == 0 ? "0" : tally.wrongTenant.toString()) + " |";
         }
     }
@@ -210,6 +211,7 @@ class ChaosIT {
         try {
             c.awaitConverged(Duration.ofSeconds(Long.getLong("chaos.convergeSeconds", 180)));
             r.convergedMillis = (System.nanoTime() - healed) / 1_000_000;
+            r.lastToConverge = c.lastToConverge;
         } catch (AssertionError e) {
             r.violations.add(s.name + ": " + e.getMessage());
         }
