@@ -26,7 +26,7 @@ public final class NodeProcess implements AutoCloseable {
 
     public final String id;
     public final int relayPort;
-    final int adminPort;
+    public final int adminPort;
     final int gossipPort;
     final Path dir;
     private final TlsFiles tls;

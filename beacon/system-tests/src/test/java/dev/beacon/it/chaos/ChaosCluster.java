@@ -169,37 +169,70 @@ public final class ChaosCluster implements AutoCloseable {
     }
 
     /**
-     * Why the cluster has not converged, or null when it has: every node sees 3 reachable members and presence of
-     * both bridges on all 3 nodes, lists both replicas of each bridge (2 control connections), and every replica holds
-     * all 3 nodes.
+     * Why the cluster has not converged ("; "-joined), or null when it has: every node sees 3 reachable members and
+     * presence of both bridges on all 3 nodes, lists both replicas of each bridge (2 control connections), and every
+     * replica holds all 3 nodes. Reasons starting "admin:" are the test's own view failing (its path cut, a frozen node).
      */
     String notConverged() {
+        List<String> why = new ArrayList<>();
         for (NodeProcess n : nodes) {
             try {
-                JsonNode c = n.json("/cluster");
+                JsonNode c = JSON.readTree(adminGet(n.host, n.adminPort, "/cluster"));
                 int reachable = 0;
                 for (JsonNode m : c.path("members")) if (m.path("reachable").asBoolean(false)) reachable++;
-                if (reachable != nodes.size()) return n.id + " sees " + reachable + " reachable members";
+                if (reachable != nodes.size()) why.add(n.id + " sees " + reachable + " reachable members");
                 for (String b : List.of(BRIDGE, BULK_BRIDGE)) {
                     long holders = 0;
                     for (JsonNode p : c.path("presence")) if (p.path("bridge").asText().endsWith("/bridge/" + b)) holders++;
-                    if (holders != nodes.size()) return n.id + " has presence of " + b + " on " + holders + " nodes";
+                    if (holders != nodes.size()) why.add(n.id + " has presence of " + b + " on " + holders + " nodes");
                 }
-                JsonNode bs = n.json("/bridges").path("bridges");
+                JsonNode bs = JSON.readTree(adminGet(n.host, n.adminPort, "/bridges")).path("bridges");
                 for (String b : List.of(BRIDGE, BULK_BRIDGE)) {
                     int controls = 0;
                     for (JsonNode x : bs) if (x.path("bridge").asText().equals(b)) controls = x.path("control_connections").asInt();
-                    if (controls != BRIDGE_NS.size()) return n.id + " holds " + controls + " control connections of " + b;
+                    if (controls != BRIDGE_NS.size()) why.add(n.id + " holds " + controls + " control connections of " + b);
                 }
             } catch (Exception e) {
-                return n.id + " admin API: " + e;
+                why.add("admin: " + n.id + " does not answer (" + e.getClass().getSimpleName() + ")");
             }
         }
-        for (BridgeReplica r : bridges.values()) {
-            int held = r.registeredNodes();
-            if (held != nodes.size()) return "replica " + r.name + " holds " + held + " nodes";
+        for (Map.Entry<String, BridgeReplica> e : bridges.entrySet()) {
+            BridgeReplica r = e.getValue();
+            try {
+                int held = 0;
+                String ns = e.getKey().substring(0, e.getKey().indexOf('/'));
+                for (JsonNode b : JSON.readTree(adminGet(net.address(ns), r.adminPort, "/beacons"))) {
+                    if (b.path("registered").asBoolean(false)) held++;
+                }
+                if (held != nodes.size()) why.add("replica " + r.name + " holds " + held + " nodes");
+            } catch (Exception x) {
+                why.add("admin: replica " + r.name + " does not answer (" + x.getClass().getSimpleName() + ")");
+            }
         }
-        return null;
+        return why.isEmpty() ? null : String.join("; ", why);
+    }
+
+    /** The parts of a {@link #notConverged} answer that the product shows (not the test's own admin calls failing). */
+    static String productView(String reasons) {
+        if (reasons == null) return null;
+        List<String> kept = java.util.Arrays.stream(reasons.split("; ")).filter(x -> !x.startsWith("admin:")).toList();
+        return kept.isEmpty() ? null : String.join("; ", kept);
+    }
+
+    /**
+     * GET over a fresh connection each time (HTTP/1.0, 2 s timeouts): a pooled keep-alive connection that a cut left
+     * stalled would otherwise keep timing out long after the heal, and the harness would report its own lag.
+     */
+    static String adminGet(String host, int port, String path) throws IOException {
+        try (java.net.Socket s = new java.net.Socket()) {
+            s.connect(new java.net.InetSocketAddress(host, port), 2000);
+            s.setSoTimeout(2000);
+            s.getOutputStream().write(("GET " + path + " HTTP/1.0\r\nHost: " + host + "\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            String all = new String(s.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            int body = all.indexOf("\r\n\r\n");
+            if (!all.startsWith("HTTP/1.") || !all.substring(9, 12).equals("200")) throw new IOException("HTTP " + all.lines().findFirst().orElse(""));
+            return all.substring(body + 4);
+        }
     }
 
     /** The last reason {@link #awaitConverged} saw before the views agreed: what converged last (null if nothing waited). */
@@ -227,7 +260,7 @@ public final class ChaosCluster implements AutoCloseable {
         Map<String, Double> out = new java.util.TreeMap<>();
         for (NodeProcess n : nodes) {
             try {
-                for (String line : n.metrics().split("\n")) {
+                for (String line : adminGet(n.host, n.adminPort, "/metrics").split("\n")) {
                     if (!line.startsWith("beacon_errors_sent_total{")) continue;
                     String code = line.replaceAll(".*code=\"([^\"]*)\".*", "$1");
                     out.merge(n.id + ":" + code, Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)), Double::sum);
@@ -237,6 +270,11 @@ public final class ChaosCluster implements AutoCloseable {
             }
         }
         return out;
+    }
+
+    /** A bridge replica's /metrics ({@code key} as in {@link #bridges}: "b1/acme-bridge"). */
+    String replicaMetrics(String key) throws IOException {
+        return adminGet(net.address(key.substring(0, key.indexOf('/'))), bridges.get(key).adminPort, "/metrics");
     }
 
     /** Every process with a pid: name -> pid, for /proc sampling. */
@@ -277,5 +315,19 @@ public final class ChaosCluster implements AutoCloseable {
             }
         }
         net.close();
+        keepLogs();
+    }
+
+    /** The processes' logs outlive the test's temporary directory: target/chaos/logs/ (the last run's). */
+    private void keepLogs() {
+        Path to = Path.of("target", "chaos", "logs");
+        try (java.util.stream.Stream<Path> logs = java.nio.file.Files.walk(dir)) {
+            java.nio.file.Files.createDirectories(to);
+            for (Path p : logs.filter(p -> p.toString().endsWith(".log")).toList()) {
+                java.nio.file.Files.copy(p, to.resolve(p.getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            }
+        } catch (IOException ignored) {
+            // logs are a convenience
+        }
     }
 }

@@ -41,14 +41,15 @@ final class Footprint {
         });
         for (NodeProcess n : c.nodes) {
             try {
-                if (n.alive()) metrics(n.id, n.metrics(), minutes);
+                if (n.alive()) metrics(n.id, ChaosCluster.adminGet(n.host, n.adminPort, "/metrics"), minutes);
             } catch (Exception ignored) {
                 // a frozen or restarting node: no point this minute
             }
         }
-        for (BridgeReplica r : c.bridges.values()) {
+        for (Map.Entry<String, BridgeReplica> e : c.bridges.entrySet()) {
+            BridgeReplica r = e.getValue();
             try {
-                if (r.alive()) metrics(r.name, r.metrics(), minutes);
+                if (r.alive()) metrics(r.name, c.replicaMetrics(e.getKey()), minutes);
             } catch (Exception ignored) {
                 // as above
             }

@@ -41,6 +41,10 @@ final class Load implements AutoCloseable {
         return t;
     });
 
+    /** One failed short request. */
+    record Failure(long startNanos, String what) {
+    }
+
     /** What the short requests of one scenario came to. */
     static final class Tally {
         final AtomicLong sent = new AtomicLong();
@@ -53,6 +57,8 @@ final class Load implements AutoCloseable {
         final AtomicLong wrongTenant = new AtomicLong();
         final Map<String, Long> failedBy = Collections.synchronizedMap(new TreeMap<>());
         final List<String> failures = Collections.synchronizedList(new ArrayList<>());
+        /** Every failure: when its request began (nanoTime) and what it was, to tell one in flight at a fault from a later one. */
+        final List<Failure> all = Collections.synchronizedList(new ArrayList<>());
 
         long failed() {
             synchronized (failedBy) {
@@ -115,6 +121,7 @@ final class Load implements AutoCloseable {
                 t.ok.incrementAndGet();
             } else {
                 t.failedBy.merge(failure, 1L, Long::sum);
+                t.all.add(new Failure(t0, failure));
                 if (t.failures.size() < 20) t.failures.add(java.time.Instant.now() + " client-" + id + " after " + ms + " ms: " + failure);
             }
             LockSupport.parkNanos(pause.toNanos());
