@@ -7,6 +7,16 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"            # beacon/system-tests
 repo="$(git -C "$here" rev-parse --show-toplevel)"
 commit="${1:-$(sed -n 's/^commit=//p' "$here/previous-release.properties")}"
+if ! git -C "$repo" rev-parse -q --verify "$commit^{commit}" >/dev/null; then
+  # a shallow clone (CI's, often) lacks the older history: fetch it once, loudly
+  if [[ "$(git -C "$repo" rev-parse --is-shallow-repository)" == true ]]; then
+    echo "previous release $commit: not in this shallow clone; fetching the history (git fetch --unshallow)" >&2
+    git -C "$repo" fetch -q --unshallow >&2 || true
+  fi
+  git -C "$repo" rev-parse -q --verify "$commit^{commit}" >/dev/null || {
+    echo "previous release $commit: no such commit in $repo; UpgradeIT needs the project's git history (a full clone)" >&2
+    exit 1; }
+fi
 commit="$(git -C "$repo" rev-parse --verify "$commit^{commit}")"
 cache="$here/target/previous-release/$commit"
 if [[ -s "$cache/beacon.jar" && -s "$cache/bridge.jar" ]]; then
@@ -20,9 +30,10 @@ if [[ ! -e "$tree/pom.xml" ]]; then
   rm -rf "$tree"
   git -C "$repo" worktree add --detach "$tree" "$commit" >&2
 fi
-echo "previous release $commit: building beacon.jar and bridge.jar (mvn -o -DskipTests package -pl beacon,bridge -am)" >&2
+echo "previous release $commit: building beacon.jar and bridge.jar (mvn -DskipTests package -pl beacon,bridge -am)" >&2
 start=$(date +%s)
-( cd "$tree" && ./mvnw -B -o -q -DskipTests package -pl beacon,bridge -am ) >&2
+# not offline: on a fresh machine the old release may need plugins or libraries this build never fetched
+( cd "$tree" && ./mvnw -B -q -DskipTests package -pl beacon,bridge -am ) >&2
 echo "previous release $commit: built in $(( $(date +%s) - start )) s" >&2
 mkdir -p "$cache"
 # The module layout moved in issue 10: look for the jars rather than assume their paths.

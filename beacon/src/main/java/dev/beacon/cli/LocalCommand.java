@@ -230,6 +230,8 @@ final class LocalCommand implements Callable<Integer> {
         out.put("how_to", Map.of(
                 "kill a node", "kill -9 <beacon_nodes[i].pid>  (then start it again with beacon_nodes[i].restart)",
                 "drain a node", "kill <beacon_nodes[i].pid>  (SIGTERM: drains, leaves the cluster, exits 0)",
+                "freeze a node", "kill -STOP <beacon_nodes[i].pid>  (accepts TCP, answers nothing; the wrapper command moves on"
+                        + " after its 5 s connect timeout; kill -CONT to thaw)",
                 "cluster state", "curl <beacon_nodes[i].admin>/cluster"));
         out.put("local_pid", ProcessHandle.current().pid());
         new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(dir.resolve("local.json").toFile(), out);

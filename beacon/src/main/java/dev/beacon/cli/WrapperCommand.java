@@ -21,7 +21,10 @@ import picocli.CommandLine.Option;
 @Command(name = "wrapper", mixinStandardHelpOptions = true,
         description = {"Sends one HTTP request to a bridge through the beacon and prints the response body.",
                 "Outer mTLS to the beacon with --cert/--key/--ca; inner TLS to the bridge with --inner-cert/--inner-key/--inner-ca.",
-                "Exit codes: 0 response 2xx/3xx, 1 failure (refused, unreachable, TLS), 2 usage, 4 HTTP status >= 400."})
+                "Timeouts (docs/protocol.md, client timeouts): a beacon address that accepts but does not answer costs --connect-timeout"
+                        + " for TCP and for TLS, 10 s for CONNECTED, 10 s for the inner handshake, then the next address (until --retry-for);"
+                        + " once the request is sent, --read-timeout of silence fails without retrying; --timeout bounds the whole command.",
+                "Exit codes: 0 response 2xx/3xx, 1 failure (refused, unreachable, TLS, timed out), 2 usage, 4 HTTP status >= 400."})
 final class WrapperCommand implements Callable<Integer> {
 
     @Option(names = "--beacon", required = true, split = ",", paramLabel = "HOST:PORT", description = "Beacon address(es), comma-separated")
@@ -52,6 +55,17 @@ final class WrapperCommand implements Callable<Integer> {
     @Option(names = "--retry-for", defaultValue = "10s", description = "Keep retrying retryable failures this long (default: ${DEFAULT-VALUE})")
     String retryFor;
 
+    @Option(names = "--connect-timeout", defaultValue = "5s", description = "Per address: TCP connect, then the TLS handshake, each"
+            + " within this; else the next address (docs/protocol.md, client timeouts 1-2) (default: ${DEFAULT-VALUE})")
+    String connectTimeout;
+
+    @Option(names = "--read-timeout", defaultValue = "60s", description = "Silence allowed once the request is sent; then fail,"
+            + " not retried (above the bridge's 30 s OpenBao deadline) (default: ${DEFAULT-VALUE})")
+    String readTimeout;
+
+    @Option(names = "--timeout", defaultValue = "90s", description = "The whole command, whatever it waits for (default: ${DEFAULT-VALUE})")
+    String timeout;
+
     @Option(names = {"-v", "--verbose"}, description = "Print the status line, node and stream id to stderr")
     boolean verbose;
 
@@ -59,13 +73,12 @@ final class WrapperCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         WrapperClient.Options o = new WrapperClient.Options();
         o.beacons = beacons;
+        o.retryFor = duration("--retry-for", retryFor);
+        o.connectTimeout = positive("--connect-timeout", connectTimeout);
+        o.readTimeout = positive("--read-timeout", readTimeout);
+        o.deadline = positive("--timeout", timeout);
         o.outer = TlsMaterial.load(new TlsFiles(cert, key, ca));
         o.inner = TlsMaterial.load(new TlsFiles(innerCert, innerKey, innerCa));
-        try {
-            o.retryFor = dev.beacon.config.Durations.parse(retryFor);
-        } catch (IllegalArgumentException e) {
-            throw new Cli.UsageException("--retry-for: " + e.getMessage());
-        }
         Map<String, String> h = new LinkedHashMap<>();
         for (String hv : headers) {
             int i = hv.indexOf(':');
@@ -100,4 +113,18 @@ final class WrapperCommand implements Callable<Integer> {
         }
     }
 
+    private static java.time.Duration duration(String option, String value) {
+        try {
+            return dev.beacon.config.Durations.parse(value);
+        } catch (IllegalArgumentException e) {
+            throw new Cli.UsageException(option + ": " + e.getMessage());
+        }
+    }
+
+    /** A timeout of zero would mean none: every wait of the wrapper is bounded (docs/protocol.md, client timeouts). */
+    private static java.time.Duration positive(String option, String value) {
+        java.time.Duration d = duration(option, value);
+        if (d.isZero() || d.isNegative()) throw new Cli.UsageException(option + ": must be more than 0, got '" + value + "'");
+        return d;
+    }
 }

@@ -83,6 +83,42 @@ final class ProxyHeader {
         return true;
     }
 
+    /**
+     * Whether Netty's decoder can read the TLVs of the header at {@code at} ({@code length} bytes) without failing
+     * half-way: it keeps a retained slice of the connection's buffer for every TLV read before a failure (an SSL TLV
+     * shorter than its 5 fixed bytes, a length past the end) and never releases them, so each such header leaked the
+     * buffer. Its own rules, mirrored: TLVs follow the address block of a PROXY command with a known family and
+     * transport; fewer than 4 bytes left end the list; an SSL TLV holds 5 bytes, then TLVs of its own.
+     */
+    static boolean tlvsWellFormed(ByteBuf in, int at, int length) {
+        int command = in.getUnsignedByte(at + 12) & 0x0F;
+        int family = in.getUnsignedByte(at + 13);
+        int address = switch (family >> 4) {
+            case 1 -> 12;
+            case 2 -> 36;
+            case 3 -> 216;
+            default -> -1;
+        };
+        int transport = family & 0x0F;
+        if (command != 1 || address < 0 || (transport != 1 && transport != 2) || length - 16 < address) {
+            return true; // Netty reads no TLV of these: it answers or refuses them before
+        }
+        return tlvsWellFormed(in, at + 16 + address, at + length, 0);
+    }
+
+    private static boolean tlvsWellFormed(ByteBuf in, int from, int to, int depth) {
+        int i = from;
+        while (to - i >= 4) {
+            int type = in.getUnsignedByte(i);
+            int len = in.getUnsignedShort(i + 1);
+            i += 3;
+            if (len > to - i) return false;
+            if (type == 0x20 && (len < 5 || depth > 0 || !tlvsWellFormed(in, i + 5, i + len, depth + 1))) return false;
+            i += len;
+        }
+        return true;
+    }
+
     /** Waits for a trusted peer's header, then hands the connection to {@link Relay#serve} with the client it names. */
     static final class Expected extends ChannelInboundHandlerAdapter {
         private final Relay relay;
@@ -124,7 +160,12 @@ final class ProxyHeader {
                             fail(ctx, in, "oversized", "the header declares " + length + " bytes, more than " + MAX_HEADER_BYTES);
                             return;
                         }
-                        ctx.pipeline().remove(this); // Netty's decoder gets what was read and reads the rest
+                        if (in.readableBytes() < length) return; // the whole header (at most MAX_HEADER_BYTES) is checked first
+                        if (!tlvsWellFormed(in, in.readerIndex(), length)) {
+                            fail(ctx, in, "bad_header", "malformed TLVs: one runs past the header, or an SSL TLV is shorter than 5 bytes");
+                            return;
+                        }
+                        ctx.pipeline().remove(this); // Netty's decoder gets the header and what follows it
                     }
                     default -> throw new IllegalStateException(r.state().toString());
                 }

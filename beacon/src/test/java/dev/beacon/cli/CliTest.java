@@ -107,7 +107,8 @@ class CliTest {
         return Stream.of(
                 Arguments.of(List.of("server", "--help"), List.of("--config", "--set", "--list-keys", "SIGTERM")),
                 Arguments.of(List.of("wrapper", "--help"), List.of("--beacon", "--bridge", "--cert", "--key", "--ca",
-                        "--inner-cert", "--inner-key", "--inner-ca", "--path", "--retry-for", "Exit codes")),
+                        "--inner-cert", "--inner-key", "--inner-ca", "--path", "--retry-for", "--connect-timeout", "--read-timeout",
+                        "--timeout", "Exit codes")),
                 Arguments.of(List.of("pki", "--help"), List.of("init", "issue")),
                 Arguments.of(List.of("pki", "init", "--help"), List.of("--dir", "--name")),
                 Arguments.of(List.of("pki", "issue", "--help"), List.of("--ca", "--out", "IDENTITY", "--dns", "--ip", "--days", "--rsa")),
@@ -333,6 +334,17 @@ class CliTest {
         assertNotEquals(0, r.exit(), r.toString());
         assertTrue(r.err().contains("file not found") && r.err().contains(missing.toString()), r.toString());
         assertEquals(1, count(r.err(), "error: "), r.toString());
+    }
+
+    /** Zero would mean "wait for ever", which is what the client timeouts exist to rule out (docs/protocol.md section 13). */
+    @Test
+    void wrapperTimeoutsOfZeroAreUsageErrors() {
+        for (String option : List.of("--connect-timeout", "--read-timeout", "--timeout")) {
+            Run r = run("wrapper", "--beacon", "127.0.0.1:1", "--bridge", "b", "--cert", "c", "--key", "k", "--ca", "a",
+                    "--inner-cert", "c", "--inner-key", "k", "--inner-ca", "a", option, "0s");
+            assertEquals(2, r.exit(), r.toString());
+            assertTrue(r.err().contains(option + ": must be more than 0"), r.toString());
+        }
     }
 
     @Test

@@ -47,7 +47,8 @@ public class BridgeConfig implements Validated {
         public Duration reconnectMin = Duration.ofMillis(100);
         @JsonPropertyDescription("Reconnect backoff cap")
         public Duration reconnectMax = Duration.ofSeconds(5);
-        @JsonPropertyDescription("TCP connect plus outer TLS handshake to a beacon node must complete within this")
+        @JsonPropertyDescription("Per beacon node: the TCP connect, the outer TLS handshake and the answer to REGISTER must each come"
+                + " within this, else the bridge closes and dials again with backoff (a frozen node accepts TCP and never answers)")
         public Duration connectTimeout = Duration.ofSeconds(5);
     }
 

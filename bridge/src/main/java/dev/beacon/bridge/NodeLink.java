@@ -186,6 +186,8 @@ final class NodeLink {
 
     final class ControlHandler extends FrameHandler {
         private long seq;
+        /** REGISTERED or ERROR came; until then the answer timer may close the connection. */
+        private boolean answered;
 
         @Override
         protected void handshakeFailed(ChannelHandlerContext ctx, Throwable cause) {
@@ -204,6 +206,14 @@ final class NodeLink {
             node = NodePeer.check(ctx.channel(), null).name();
             control = ctx.channel();
             ctx.writeAndFlush(new Register(Offer.supported(), "bridge/" + Protocol.VERSION, bridge.config.beacon.poolSize).toFrame());
+            // A node that completed TLS and then froze would hold this link forever: heartbeats start only at REGISTERED
+            long answerMs = bridge.config.beacon.connectTimeout.toMillis();
+            ctx.executor().schedule(() -> {
+                if (!answered && ctx.channel().isActive()) {
+                    Bridge.LOG.warn("beacon did not answer REGISTER within {} ms, reconnecting address={} node={}", answerMs, address, node);
+                    ctx.close();
+                }
+            }, answerMs, TimeUnit.MILLISECONDS);
         }
 
         @Override
@@ -222,6 +232,7 @@ final class NodeLink {
 
         @Override
         protected void frameRead(ChannelHandlerContext ctx, Frame f) {
+            answered = true;
             switch (f.type()) {
                 case REGISTERED -> {
                     Registered reg = Registered.from(f);

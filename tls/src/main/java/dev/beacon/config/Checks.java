@@ -15,7 +15,13 @@ public final class Checks {
 
     public static void readableFile(String key, String path) {
         if (path == null || path.isBlank()) throw new ConfigException(key, "is required");
-        if (!Files.isReadable(Path.of(path))) throw new ConfigException(key, "file not found or not readable: " + path);
+        Path p;
+        try {
+            p = Path.of(path);
+        } catch (java.nio.file.InvalidPathException e) { // a NUL character: no file system has such a name
+            throw new ConfigException(key, "not a file path: " + dev.beacon.log.Untrusted.quote(path));
+        }
+        if (!Files.isReadable(p)) throw new ConfigException(key, "file not found or not readable: " + path);
     }
 
     public static void positive(String key, Duration d) {

@@ -198,17 +198,29 @@ public final class ConfigLoader {
 
     /**
      * Objects merge key by key; anything else replaces (a list in the file replaces the default list). A section
-     * left empty ({@code server:} with every key commented out) reads as null and keeps its defaults.
+     * or a key left empty ({@code server:} with every key commented out, {@code allow:} with every item commented
+     * out) reads as null and keeps its defaults; validation would otherwise meet a null no default ever has. An
+     * empty list item ({@code - } alone) names its key.
      */
     private static void overlay(ObjectNode base, ObjectNode top) {
+        overlay("", base, top);
+    }
+
+    private static void overlay(String prefix, ObjectNode base, ObjectNode top) {
         for (Iterator<Map.Entry<String, JsonNode>> it = top.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
+            String key = prefix + e.getKey();
             JsonNode cur = base.get(e.getKey());
-            if (cur instanceof ObjectNode && (e.getValue() == null || e.getValue().isNull())) {
+            if (cur != null && !cur.isNull() && (e.getValue() == null || e.getValue().isNull())) {
                 continue;
             } else if (cur instanceof ObjectNode co && e.getValue() instanceof ObjectNode eo) {
-                overlay(co, eo);
+                overlay(key + ".", co, eo);
             } else {
+                if (e.getValue() instanceof ArrayNode a) {
+                    for (int i = 0; i < a.size(); i++) {
+                        if (a.get(i).isNull()) throw new ConfigException(key + "[" + i + "]", "empty list item");
+                    }
+                }
                 base.set(e.getKey(), e.getValue());
             }
         }

@@ -11,17 +11,37 @@ public final class Durations {
     private Durations() {
     }
 
+    /** Parses {@code s}; IllegalArgumentException when it is no duration or is too long to count in milliseconds. */
     public static Duration parse(String s) {
+        Duration d = read(s);
+        try {
+            d.toMillis(); // timers and socket options take milliseconds: refuse here what would fail at start-up
+        } catch (ArithmeticException e) {
+            throw new IllegalArgumentException("duration too long: '" + s + "' (at most " + Long.MAX_VALUE + "ms)");
+        }
+        return d;
+    }
+
+    private static Duration read(String s) {
         String v = s.trim();
         Matcher m = SIMPLE.matcher(v);
         if (m.matches()) {
-            long n = Long.parseLong(m.group(1));
-            return switch (m.group(2)) {
-                case "ms" -> Duration.ofMillis(n);
-                case "s" -> Duration.ofSeconds(n);
-                case "m" -> Duration.ofMinutes(n);
-                default -> Duration.ofHours(n);
-            };
+            long n;
+            try {
+                n = Long.parseLong(m.group(1));
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("duration too long: '" + s + "'");
+            }
+            try {
+                return switch (m.group(2)) {
+                    case "ms" -> Duration.ofMillis(n);
+                    case "s" -> Duration.ofSeconds(n);
+                    case "m" -> Duration.ofMinutes(n);
+                    default -> Duration.ofHours(n);
+                };
+            } catch (ArithmeticException e) {
+                throw new IllegalArgumentException("duration too long: '" + s + "'");
+            }
         }
         try {
             return Duration.parse(v);

@@ -23,6 +23,12 @@ public record Identity(String trustDomain, String tenant, Role role, String name
 
     public Identity {
         require(DOMAIN, trustDomain, "trust domain");
+        if (!trustDomain.equals(hostOf(trustDomain))) {
+            // e.g. "prod.1" or "acme-": the pattern allows them, but no URI parser reads them as a host, so no
+            // certificate naming them would ever be accepted
+            throw new IllegalArgumentException("invalid trust domain: " + dev.beacon.log.Untrusted.quote(trustDomain)
+                    + " (each dot-separated label starts and ends with a letter or digit, the last with a letter)");
+        }
         if (role == Role.NODE) {
             if (tenant != null) throw new IllegalArgumentException("a node identity has no tenant");
         } else {
@@ -128,6 +134,15 @@ public record Identity(String trustDomain, String tenant, Role role, String name
 
     public static boolean isTrustDomain(String v) {
         return v != null && DOMAIN.matcher(v).matches();
+    }
+
+    /** The host java.net.URI reads from {@code spiffe://<domain>/}, or null when it reads none: what {@link #parse} will see. */
+    private static String hostOf(String domain) {
+        try {
+            return new URI("spiffe://" + domain + "/").getHost();
+        } catch (java.net.URISyntaxException e) {
+            return null;
+        }
     }
 
     private static void require(Pattern p, String v, String what) {

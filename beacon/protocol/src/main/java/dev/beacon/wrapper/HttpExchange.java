@@ -44,6 +44,7 @@ public final class HttpExchange {
         if (headers != null) h.putAll(headers);
         h.forEach((k, v) -> sb.append(k).append(": ").append(v).append("\r\n"));
         sb.append("\r\n");
+        int readTimeoutMs = stream.innerSocket().getSoTimeout();
         try {
             OutputStream out = stream.out();
             InputStream in = new BufferedInputStream(stream.in());
@@ -56,7 +57,16 @@ public final class HttpExchange {
             if (body != null) out.write(body);
             out.flush();
             return read(in);
+        } catch (java.net.SocketTimeoutException e) {
+            // Rule 5: the request may have been applied, so this is not retried here
+            if (stream.deadlinePassed()) throw stream.deadlineExceeded("waiting for the HTTP answer; the request was sent, not retried", e);
+            java.net.SocketTimeoutException x = new java.net.SocketTimeoutException("no byte from the bridge for "
+                    + readTimeoutMs + " ms while exchanging " + method
+                    + " (readTimeout; the request was sent, so it is not retried: it may have been applied)");
+            x.initCause(e);
+            throw x;
         } catch (javax.net.ssl.SSLException | java.net.SocketException e) {
+            if (stream.deadlinePassed()) throw stream.deadlineExceeded("waiting for the HTTP answer; the request was sent, not retried", e);
             // In TLS 1.3 the server judges the client certificate after the client's handshake is done, so a
             // bridge's refusal arrives as an alert on the first read, or as a broken pipe if it closed first.
             java.util.Optional<String> expired = dev.beacon.tls.TlsErrors.expired(e, "the bridge (inner TLS)");

@@ -42,11 +42,20 @@ public final class WrapperClient {
         public TlsMaterial outer;
         /** Inner TLS: certificate from the company CA, trust in the company CA. */
         public TlsMaterial inner;
-        /** TCP connect, then the outer TLS handshake, each bounded by this (a frozen node accepts TCP and never answers TLS). */
+        // The client timeouts, numbered as in docs/protocol.md section 13: each bounds one phase in which a frozen
+        // node, a stalled process or a black-holed path can hold the wrapper.
+        /** Rules 1 and 2: TCP connect, then the outer TLS handshake, each (a frozen node accepts TCP and never answers TLS). */
         public Duration connectTimeout = Duration.ofSeconds(5);
-        public Duration readTimeout = Duration.ofSeconds(60); // above the bridge's 30 s OpenBao deadline, so its 503 arrives
-        /** How long to keep retrying retryable failures; zero means one attempt. */
+        /** Rule 3: from CONNECT sent to CONNECTED or ERROR; above the beacon's limits.streamSetupTimeout (5 s), after which it answers. */
+        public Duration setupTimeout = Duration.ofSeconds(10);
+        /** Rule 4: the inner TLS handshake with the bridge (the reference bridge gives it 10 s too). */
+        public Duration innerHandshakeTimeout = Duration.ofSeconds(10);
+        /** Rule 5: silence once the request is under way; above the bridge's 30 s OpenBao deadline, so its 503 arrives. */
+        public Duration readTimeout = Duration.ofSeconds(60);
+        /** Rule 6: how long to keep starting new attempts after retryable failures; zero means one attempt. */
         public Duration retryFor = Duration.ofSeconds(10);
+        /** Rule 7: the whole call, opening and the exchange on the stream, whatever it waits for; zero means none. */
+        public Duration deadline = Duration.ofSeconds(90);
         /** Check the beacon's certificate against the dialled host name (DNS/IP SAN). */
         public boolean verifyHostname = true;
         /** Protocol versions offered; newest first. */
@@ -66,28 +75,43 @@ public final class WrapperClient {
         this.innerCtx = options.inner == null ? null : JdkTls.context(options.inner);
     }
 
-    /** Opens a stream to {@code bridgeId} with inner TLS established, retrying retryable failures. */
+    /**
+     * Opens a stream to {@code bridgeId} with inner TLS established, retrying retryable failures on the next address.
+     * The returned stream carries the call's overall deadline ({@link Options#deadline}); closing it stops the clock.
+     */
     public WrapperStream open(String bridgeId) throws IOException {
+        Deadline overall = new Deadline(options.deadline);
+        try {
+            return open(bridgeId, overall);
+        } catch (IOException | RuntimeException e) {
+            overall.cancel();
+            if (overall.passed() && !(e instanceof ProtocolException)) throw overall.exceeded("opening a stream to bridge '" + bridgeId + "'", e);
+            throw e;
+        }
+    }
+
+    private WrapperStream open(String bridgeId, Deadline overall) throws IOException {
         long deadline = System.nanoTime() + options.retryFor.toNanos();
         Backoff backoff = new Backoff(Duration.ofMillis(50), Duration.ofSeconds(2));
         int attempt = 0;
         while (true) {
             String beacon = options.beacons.get(attempt % options.beacons.size());
             try {
-                return openOnce(beacon, bridgeId);
+                return openOnce(beacon, bridgeId, overall);
             } catch (ProtocolException e) {
-                if (!e.retryable() || System.nanoTime() + millis(e.retryAfterMs) > deadline) throw e;
+                if (!e.retryable() || System.nanoTime() + nanos(e.retryAfterMs) > deadline) throw e;
                 pause(Math.max(e.retryAfterMs, backoff.nextMillis()));
             } catch (java.net.SocketException | java.net.SocketTimeoutException | java.io.EOFException e) {
-                // refused, reset (a source over its rate is closed before TLS, a stopping node closes what it holds) or
-                // cut before CONNECTED: no request byte was sent yet, so another attempt is always safe
-                if (System.nanoTime() > deadline) throw e;
+                // refused, reset (a source over its rate is closed before TLS, a stopping node closes what it holds),
+                // cut, or silent past a timeout of rules 1-4 (a frozen node, a black-holed path): no request byte was
+                // sent yet, so another attempt, on the next address, is always safe
+                if (overall.passed() || System.nanoTime() > deadline) throw e;
                 pause(backoff.nextMillis());
             } catch (javax.net.ssl.SSLHandshakeException e) {
                 // The beacon closes before TLS when a source exceeds its rate or the node began draining: retry.
                 // A certificate problem is not going to heal: fail at once.
                 boolean expired = e.getMessage() != null && e.getMessage().startsWith("TLS handshake: certificate expired");
-                if (expired || !closedEarly(e) || System.nanoTime() > deadline) throw e;
+                if (expired || !closedEarly(e) || overall.passed() || System.nanoTime() > deadline) throw e;
                 pause(backoff.nextMillis());
             }
             attempt++;
@@ -100,10 +124,23 @@ public final class WrapperClient {
         return retries.sum();
     }
 
-    /** One attempt at one beacon: outer TLS, CONNECT, CONNECTED, inner TLS. */
+    /** One attempt at one beacon: outer TLS, CONNECT, CONNECTED, inner TLS; its own overall deadline starts now. */
     public WrapperStream openOnce(String beacon, String bridgeId) throws IOException {
+        Deadline overall = new Deadline(options.deadline);
         try {
-            return openOnceChecked(beacon, bridgeId);
+            return openOnce(beacon, bridgeId, overall);
+        } catch (IOException | RuntimeException e) {
+            overall.cancel();
+            if (overall.passed() && !(e instanceof ProtocolException)) throw overall.exceeded("opening a stream on " + beacon, e);
+            throw e;
+        }
+    }
+
+    private WrapperStream openOnce(String beacon, String bridgeId, Deadline overall) throws IOException {
+        try {
+            return openOnceChecked(beacon, bridgeId, overall);
+        } catch (java.net.SocketTimeoutException e) {
+            throw e; // a silent peer, not a certificate problem
         } catch (java.net.SocketException | javax.net.ssl.SSLException e) {
             // the beacon's certificate_expired alert can be lost to a reset; our own certificate tells the same
             java.util.Optional<String> own = dev.beacon.tls.TlsErrors.ownExpired(options.outer, "beacon " + beacon);
@@ -116,13 +153,17 @@ public final class WrapperClient {
         }
     }
 
-    private WrapperStream openOnceChecked(String beacon, String bridgeId) throws IOException {
-        SSLSocket outer = connectOuter(beacon);
+    private WrapperStream openOnceChecked(String beacon, String bridgeId, Deadline overall) throws IOException {
+        SSLSocket outer = connectOuter(beacon, overall);
         try {
             FrameCodec.write(outer.getOutputStream(), new Connect(Offer.of(options.versions), bridgeId, null).toFrame());
             Frame frame;
+            outer.setSoTimeout(millis(options.setupTimeout));
             try {
                 frame = FrameCodec.read(outer.getInputStream(), Protocol.DEFAULT_MAX_FRAME_BYTES);
+            } catch (java.net.SocketTimeoutException e) {
+                throw timedOut("beacon " + beacon + ": no CONNECTED or ERROR within " + options.setupTimeout.toMillis()
+                        + " ms of CONNECT (setupTimeout; the node accepted the connection, then stopped answering)", e);
             } catch (javax.net.ssl.SSLException e) {
                 // TLS 1.3: the server judges our certificate after our side of the handshake is done; its alert comes here
                 java.util.Optional<String> expired = dev.beacon.tls.TlsErrors.expired(e, "beacon " + beacon);
@@ -141,8 +182,12 @@ public final class WrapperClient {
             if (innerCtx == null) throw new IllegalStateException("no inner TLS material configured");
             SSLSocket inner = (SSLSocket) innerCtx.getSocketFactory().createSocket(outer, bridgeId, outer.getPort(), true);
             inner.setUseClientMode(true);
+            outer.setSoTimeout(millis(options.innerHandshakeTimeout));
             try {
                 inner.startHandshake();
+            } catch (java.net.SocketTimeoutException e) {
+                throw timedOut("inner TLS handshake with bridge '" + bridgeId + "' via beacon " + beacon + " not finished within "
+                        + options.innerHandshakeTimeout.toMillis() + " ms (innerHandshakeTimeout)", e);
             } catch (IOException e) {
                 java.util.Optional<String> expired = dev.beacon.tls.TlsErrors.expired(e, "bridge '" + bridgeId + "' (inner TLS)");
                 if (expired.isPresent()) throw new IOException("inner " + expired.get(), e);
@@ -154,26 +199,37 @@ public final class WrapperClient {
                 inner.close();
                 throw new IOException("inner TLS peer is " + peer + ", not bridge '" + bridgeId + "'");
             }
-            return new WrapperStream(outer, inner, reply.node(), reply.stream());
+            outer.setSoTimeout(millis(options.readTimeout)); // rule 5, for the exchange on the stream
+            return new WrapperStream(outer, inner, reply.node(), reply.stream(), overall);
         } catch (IOException | RuntimeException e) {
             outer.close();
             throw e;
         }
     }
 
-    /** Outer mTLS to a beacon node, checked to be a node identity. Exposed for tools and tests. */
+    /** Outer mTLS to a beacon node, checked to be a node identity; reads then time out after readTimeout. For tools and tests. */
     public SSLSocket connectOuter(String beacon) throws IOException {
+        SSLSocket s = connectOuter(beacon, new Deadline(Duration.ZERO));
+        s.setSoTimeout(millis(options.readTimeout));
+        return s;
+    }
+
+    private SSLSocket connectOuter(String beacon, Deadline overall) throws IOException {
         InetSocketAddress addr = parse(beacon);
         Socket raw = new Socket();
         raw.setTcpNoDelay(true);
+        overall.watch(raw);
         try {
-            raw.connect(addr, (int) options.connectTimeout.toMillis());
+            raw.connect(addr, millis(options.connectTimeout));
+        } catch (java.net.SocketTimeoutException e) {
+            raw.close();
+            throw timedOut("beacon " + beacon + ": no TCP connection within " + options.connectTimeout.toMillis() + " ms (connectTimeout)", e);
         } catch (IOException e) {
             raw.close();
             throw e;
         }
         SSLSocket s = (SSLSocket) outerCtx.getSocketFactory().createSocket(raw, addr.getHostString(), addr.getPort(), true);
-        s.setSoTimeout((int) options.connectTimeout.toMillis()); // the handshake; readTimeout once it is through
+        s.setSoTimeout(millis(options.connectTimeout)); // rule 2: a frozen node accepts TCP and never answers TLS
         SSLParameters p = s.getSSLParameters();
         p.setProtocols(new String[] {"TLSv1.3"});
         p.setApplicationProtocols(new String[] {Protocol.ALPN});
@@ -182,10 +238,13 @@ public final class WrapperClient {
         try {
             s.startHandshake();
             NodePeer.check(s.getSession(), null);
-            s.setSoTimeout((int) options.readTimeout.toMillis());
         } catch (javax.net.ssl.SSLPeerUnverifiedException e) {
             s.close();
             throw new IOException(beacon + ": " + e.getMessage(), e);
+        } catch (java.net.SocketTimeoutException e) {
+            s.close();
+            throw timedOut("beacon " + beacon + ": accepted TCP but no TLS handshake within " + options.connectTimeout.toMillis()
+                    + " ms (connectTimeout; a frozen or stalled node, or a black-holed path)", e);
         } catch (IOException e) {
             s.close();
             java.util.Optional<String> expired = dev.beacon.tls.TlsErrors.expired(e, "beacon " + beacon);
@@ -197,6 +256,17 @@ public final class WrapperClient {
             throw e;
         }
         return s;
+    }
+
+    private static java.net.SocketTimeoutException timedOut(String message, Throwable cause) {
+        java.net.SocketTimeoutException e = new java.net.SocketTimeoutException(message);
+        e.initCause(cause);
+        return e;
+    }
+
+    /** A socket timeout; zero stays zero, which Java reads as none. */
+    private static int millis(Duration d) {
+        return (int) Math.min(Integer.MAX_VALUE, d.toMillis());
     }
 
     public Options options() {
@@ -221,7 +291,7 @@ public final class WrapperClient {
         return false;
     }
 
-    private static long millis(long ms) {
+    private static long nanos(long ms) {
         return ms * 1_000_000;
     }
 

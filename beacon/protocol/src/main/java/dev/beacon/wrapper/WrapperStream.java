@@ -11,12 +11,14 @@ public final class WrapperStream implements AutoCloseable {
     private final SSLSocket inner;
     private final String node;
     private final String streamId;
+    private final Deadline deadline;
 
-    WrapperStream(SSLSocket outer, SSLSocket inner, String node, String streamId) {
+    WrapperStream(SSLSocket outer, SSLSocket inner, String node, String streamId, Deadline deadline) {
         this.outer = outer;
         this.inner = inner;
         this.node = node;
         this.streamId = streamId;
+        this.deadline = deadline;
     }
 
     public InputStream in() throws IOException {
@@ -40,8 +42,19 @@ public final class WrapperStream implements AutoCloseable {
         return inner;
     }
 
+    /** The call's overall deadline has passed: the stream was closed under whatever was reading or writing it. */
+    public boolean deadlinePassed() {
+        return deadline.passed();
+    }
+
+    /** The exception to throw instead of what the closed socket made the caller see. */
+    java.net.SocketTimeoutException deadlineExceeded(String during, Throwable cause) {
+        return deadline.exceeded(during, cause);
+    }
+
     @Override
     public void close() {
+        deadline.cancel();
         try {
             inner.close();
         } catch (IOException ignored) {

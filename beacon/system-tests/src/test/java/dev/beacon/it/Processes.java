@@ -14,7 +14,8 @@ public final class Processes {
     /** The last 30 lines of a process's log, for failure messages. */
     public static String tail(Path log) {
         try {
-            List<String> lines = Files.readAllLines(log);
+            // decoded leniently: one byte that is not UTF-8 must not turn the whole tail into "(no log)"
+            List<String> lines = new String(Files.readAllBytes(log), java.nio.charset.StandardCharsets.UTF_8).lines().toList();
             return String.join("\n", lines.subList(Math.max(0, lines.size() - 30), lines.size()));
         } catch (IOException e) {
             return "(no log)";

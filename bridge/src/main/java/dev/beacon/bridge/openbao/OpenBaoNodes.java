@@ -199,13 +199,7 @@ final class OpenBaoNodes {
                     n.polling = false;
                     if (ar.succeeded()) {
                         int code = ar.result();
-                        State s = switch (code) {
-                            case 200 -> State.ACTIVE;
-                            case 429 -> State.STANDBY;
-                            case 503 -> State.SEALED;
-                            case 501 -> State.UNINITIALIZED;
-                            default -> State.STANDBY; // Vault's 472/473/474/530: "not active"
-                        };
+                        State s = healthState(code);
                         if (s == State.ACTIVE) {
                             setActive(n, "health 200");
                         } else if (active == n) {
@@ -225,6 +219,17 @@ final class OpenBaoNodes {
                     }
                     schedule(n, active == null ? config.electionPollInterval.toMillis() : config.healthInterval.toMillis());
                 });
+    }
+
+    /** What a /v1/sys/health status says of a node: only 200 is the active node; the body is not read. */
+    static State healthState(int code) {
+        return switch (code) {
+            case 200 -> State.ACTIVE;
+            case 429 -> State.STANDBY;
+            case 503 -> State.SEALED;
+            case 501 -> State.UNINITIALIZED;
+            default -> State.STANDBY; // Vault's 472/473/474/530: "not active"
+        };
     }
 
     /** Nodes last seen in state {@code s} (the bridge_openbao_nodes gauge). */

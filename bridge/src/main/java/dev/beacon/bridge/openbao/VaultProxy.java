@@ -41,7 +41,7 @@ public final class VaultProxy implements AutoCloseable {
     private static final Set<String> IDEMPOTENT = Set.of("GET", "HEAD", "OPTIONS", "LIST");
     private static final Set<String> HOP_BY_HOP = Set.of("connection", "keep-alive", "proxy-authenticate", "expect",
             "proxy-authorization", "te", "trailer", "transfer-encoding", "upgrade", "host", "content-length");
-    private static final int MAX_REDIRECTS = 3;
+    static final int MAX_REDIRECTS = 3;
 
     private final OpenBaoConfig config;
     private final Vertx vertx;
@@ -338,29 +338,12 @@ public final class VaultProxy implements AutoCloseable {
         int code = resp.statusCode();
         if (code == 307 || code == 308) {
             resp.body();
-            String loc = resp.getHeader("Location");
-            URI to;
-            try {
-                to = loc == null ? null : URI.create(node.address()).resolve(loc);
-            } catch (IllegalArgumentException e) {
-                fail(c, 502, "OpenBao redirected with a malformed Location", "bad_redirect");
+            Redirect r = redirect(node, resp.getHeader("Location"), redirects, nodes::byUri);
+            if (r.to() == null) {
+                fail(c, 502, r.message(), r.outcome());
                 return;
             }
-            if (to == null || to.getHost() == null || redirects >= MAX_REDIRECTS) {
-                fail(c, 502, "OpenBao redirected without a usable Location (or too often)", "bad_redirect");
-                return;
-            }
-            if (node.uri.getScheme().equals("https") && !"https".equals(to.getScheme())) {
-                fail(c, 502, "refusing OpenBao's redirect from https to " + to.getScheme() + " (" + to.getHost() + ")",
-                        "insecure_redirect");
-                return;
-            }
-            OpenBaoNodes.Node next = nodes.byUri(to);
-            if (next == null) {
-                fail(c, 502, "OpenBao redirected to " + to.getHost() + ":" + to.getPort() + ", which is not a configured node",
-                        "unknown_redirect");
-                return;
-            }
+            OpenBaoNodes.Node next = r.to();
             // A standby may point at a leader that just died (it re-checks every 2.5 s): trust health over that.
             if (next.state != OpenBaoNodes.State.UNREACHABLE && next.state != OpenBaoNodes.State.SEALED) nodes.learnedActive(next);
             attempt(c, next, redirects + 1);
@@ -391,6 +374,46 @@ public final class VaultProxy implements AutoCloseable {
         passThrough(c, resp, null);
     }
 
+    /** Where a 307/308 from {@code from} sends a call: a configured node ({@code to}), or the refusal's message and outcome. */
+    record Redirect(OpenBaoNodes.Node to, String message, String outcome) {
+        static Redirect refused(String message, String outcome) {
+            return new Redirect(null, message, outcome);
+        }
+    }
+
+    /**
+     * Follows a {@code Location} only to a configured node, never from https to anything else, at most
+     * {@link #MAX_REDIRECTS} times; the next request still goes to that node's configured address, never to what the
+     * Location spells.
+     */
+    static Redirect redirect(OpenBaoNodes.Node from, String location, int redirects,
+                             java.util.function.Function<URI, OpenBaoNodes.Node> byUri) {
+        URI to;
+        try {
+            to = location == null ? null : URI.create(from.address()).resolve(location);
+        } catch (IllegalArgumentException e) {
+            return Redirect.refused("OpenBao redirected with a malformed Location", "bad_redirect");
+        }
+        if (to == null || to.getHost() == null || redirects >= MAX_REDIRECTS) {
+            return Redirect.refused("OpenBao redirected without a usable Location (or too often)", "bad_redirect");
+        }
+        if (from.uri.getScheme().equals("https") && !"https".equals(to.getScheme())) {
+            return Redirect.refused("refusing OpenBao's redirect from https to " + to.getScheme() + " (" + to.getHost() + ")",
+                    "insecure_redirect");
+        }
+        OpenBaoNodes.Node next = byUri.apply(to);
+        if (next == null) {
+            return Redirect.refused("OpenBao redirected to " + to.getHost() + ":" + to.getPort() + ", which is not a configured node",
+                    "unknown_redirect");
+        }
+        if (from.uri.getScheme().equals("https") && !next.uri.getScheme().equals("https")) {
+            // the call goes to the node as configured: "https://" in the Location does not make a plain-http node safe
+            return Redirect.refused("refusing OpenBao's redirect from https to " + next.address() + ", a plain-http node",
+                    "insecure_redirect");
+        }
+        return new Redirect(next, null, null);
+    }
+
     /** Jittered backoff, then another attempt at the (possibly new) active node, within the deadline. */
     private void retryLater(Call c, int redirects, String why) {
         c.held = true;
@@ -411,10 +434,11 @@ public final class VaultProxy implements AutoCloseable {
         vertx.setTimer(Math.max(1, delay), t -> guarded(c, () -> attempt(c, null, redirects)));
     }
 
-    /** Retry-After in seconds (the only form OpenBao sends); 0 when absent or unreadable. */
-    private static long retryAfterMs(String v) {
+    /** Retry-After in seconds (the only form OpenBao sends), at most 30 s; 0 when absent, unreadable or negative. */
+    static long retryAfterMs(String v) {
         try {
-            return v == null ? 0 : Math.min(30_000, Long.parseLong(v.trim()) * 1000);
+            long seconds = v == null ? 0 : Long.parseLong(v.trim());
+            return seconds <= 0 ? 0 : seconds >= 30 ? 30_000 : seconds * 1000; // a huge value wrapped negative when multiplied first
         } catch (NumberFormatException e) {
             return 0;
         }
@@ -463,8 +487,8 @@ public final class VaultProxy implements AutoCloseable {
         for (int i = 0; i < t.length(); i++) {
             char ch = t.charAt(i);
             if (ch == '%') {
-                int hi = i + 2 < t.length() ? Character.digit(t.charAt(i + 1), 16) : -1;
-                int lo = hi < 0 ? -1 : Character.digit(t.charAt(i + 2), 16);
+                int hi = i + 2 < t.length() ? hexDigit(t.charAt(i + 1)) : -1;
+                int lo = hi < 0 ? -1 : hexDigit(t.charAt(i + 2));
                 if (lo < 0) return "malformed percent-encoding at offset " + i + " of the request target";
                 int v = hi * 16 + lo;
                 if (i < pathEnd && (v < 0x20 || v == 0x7f)) return "an encoded control character (%" + t.substring(i + 1, i + 3) + ") in the path";
@@ -480,6 +504,11 @@ public final class VaultProxy implements AutoCloseable {
             if (seg.equals(".") || seg.equals("..")) return "dot-segments (. or ..) are not allowed in the path";
         }
         return null;
+    }
+
+    /** An ASCII hex digit's value, else -1 (Character.digit also takes other scripts' digits: "%\u0661\u0661"). */
+    private static int hexDigit(char ch) {
+        return ch < 128 ? Character.digit(ch, 16) : -1;
     }
 
     private static String pathOnly(Call c) {

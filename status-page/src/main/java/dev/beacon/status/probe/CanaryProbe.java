@@ -65,6 +65,8 @@ final class CanaryProbe implements Probe {
         o.outer = outer;
         o.inner = inner;
         o.connectTimeout = timeout;
+        o.setupTimeout = timeout;
+        o.innerHandshakeTimeout = timeout;
         o.readTimeout = timeout;
         o.retryFor = Duration.ZERO;
         byte[] sent = new byte[ECHO_BYTES];

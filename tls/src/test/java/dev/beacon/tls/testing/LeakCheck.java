@@ -42,6 +42,16 @@ public final class LeakCheck implements AfterAllCallback {
 
     @Override
     public void afterAll(ExtensionContext context) {
+        assertNoLeaks(context.getDisplayName());
+    }
+
+    /** For tests outside Jupiter (jqwik properties): call before the first buffer is allocated, so leaks are recorded. */
+    public static void install() {
+        // loading the class installed the recording leak detector
+    }
+
+    /** Fails when Netty reported a leaked buffer since the last check; {@code where} names the test container. */
+    public static void assertNoLeaks(String where) {
         // Leaks surface when a tracked buffer is collected and a later allocation polls the detector's queue.
         for (int i = 0; i < 5; i++) {
             System.gc();
@@ -54,7 +64,7 @@ public final class LeakCheck implements AfterAllCallback {
         if (!LEAKS.isEmpty()) {
             String all = String.join("\n---\n", LEAKS);
             LEAKS.clear();
-            throw new AssertionError("Netty reported leaked buffers in " + context.getDisplayName() + ":\n" + all);
+            throw new AssertionError("Netty reported leaked buffers in " + where + ":\n" + all);
         }
     }
 }
