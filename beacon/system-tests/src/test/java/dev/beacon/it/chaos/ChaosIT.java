@@ -104,7 +104,9 @@ class ChaosIT {
      * The documented reason a short request may fail in this scenario, or null when nothing explains it. Only a request
      * in flight at the fault (begun before it, with a second's slack) is excused: D2, the inner TLS handshake of a
      * stream whose path was taken away at that instant (no request byte sent; the reference wrapper does not retry
-     * it); FM-02, a stream open on a node when it was killed ends with an error. FM-08 (any time in its scenario): a
+     * it); FM-02, a stream open on a node when it was killed ends with an error; rule 5 of protocol.md section 13, a
+     * request under way on a node that froze or was cut off ends at the read timeout and is not retried (it may have
+     * been applied). FM-08 (any time in its scenario): a
      * write in flight on a killed OpenBao leader gets 502 ("may have been applied"), not a repeat.
      */
     static String explains(Scenario s, Load.Failure f, long faultNanos) {
@@ -117,6 +119,7 @@ class ChaosIT {
             return "FM-02";
         }
         if (s.docs.contains("FM-08") && failure.startsWith("write HTTP 502")) return "FM-08";
+        if (inFlight && failure.startsWith("read_timeout@") && s.mayBreak.contains(node)) return "protocol.md 13, rule 5";
         return null;
     }
 

@@ -146,6 +146,7 @@ final class Load implements AutoCloseable {
      */
     CompletableFuture<String> longStream(String id, int first, long bytes, long bytesPerSecond, AtomicReference<String> entryNode) {
         WrapperClient w = cluster.wrapper(ChaosCluster.BULK_TENANT, "bulk-" + id.replaceAll("[^a-z0-9-]", "-"), first);
+        w.options().deadline = Duration.ZERO; // a long stream outlasts a call's overall deadline (90 s) by design
         return CompletableFuture.supplyAsync(() -> {
             try (WrapperStream s = w.open(ChaosCluster.BULK_BRIDGE)) {
                 entryNode.set(s.node());
