@@ -132,6 +132,9 @@ final class Load implements AutoCloseable {
     static String classify(Throwable e) {
         String m = String.valueOf(e.getMessage());
         if (m.contains("inner TLS peer is")) return "wrong_bridge";
+        if (m.contains("not finished within")) return "inner_handshake_timeout";
+        if (m.contains("no CONNECTED or ERROR within")) return "setup_timeout";
+        if (m.contains("deadline of")) return "overall_deadline";
         if (m.contains("inner TLS handshake")) return "inner_tls_handshake";
         if (m.contains("before an HTTP response")) return "stream_closed_mid_request";
         if (e instanceof java.net.SocketTimeoutException) return "read_timeout";
