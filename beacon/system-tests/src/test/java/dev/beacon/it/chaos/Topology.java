@@ -216,8 +216,21 @@ public final class Topology implements AutoCloseable {
         }
     }
 
-    /** Deleting a namespace destroys its veth ends, and a veth pair goes with either end: nothing is left in the root. */
+    /**
+     * Kills what still runs in the namespaces (when the test JVM is stopped before its cluster closed, its processes
+     * would outlive it), then deletes them. Deleting a namespace destroys its veth ends, and a veth pair goes with either
+     * end: nothing is left in the root.
+     */
     private synchronized void deleteAll() {
+        for (int i = names.size() - 1; i >= 1; i--) {
+            try {
+                for (String pid : run(List.of("ip", "netns", "pids", ns(names.get(i)))).out.split("\\s+")) {
+                    if (pid.matches("\\d+")) ProcessHandle.of(Long.parseLong(pid)).ifPresent(ProcessHandle::destroyForcibly);
+                }
+            } catch (IOException | InterruptedException ignored) {
+                // nothing to kill
+            }
+        }
         for (int i = names.size() - 1; i >= 1; i--) {
             try {
                 run(List.of("ip", "netns", "delete", ns(names.get(i))));
