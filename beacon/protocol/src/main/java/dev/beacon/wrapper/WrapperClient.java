@@ -77,6 +77,8 @@ public final class WrapperClient {
     /** Address -> System.nanoTime() until which it is tried last (rule 8). */
     private final java.util.concurrent.ConcurrentHashMap<String, Long> avoided = new java.util.concurrent.ConcurrentHashMap<>();
 
+    private final java.util.concurrent.atomic.LongAdder retries = new java.util.concurrent.atomic.LongAdder();
+
     public WrapperClient(Options options) {
         if (options.beacons.isEmpty()) throw new IllegalArgumentException("at least one beacon address is required");
         this.options = options;
@@ -128,6 +130,7 @@ public final class WrapperClient {
                 pause(backoff.nextMillis());
             }
             attempt++;
+            retries.increment();
         }
     }
 
@@ -171,6 +174,11 @@ public final class WrapperClient {
                     || m.contains("Remote host terminated the handshake")) return true;
         }
         return false;
+    }
+
+    /** Attempts {@link #open} made after a failed one, since this client was created (what a retry costs, for tests and dashboards). */
+    public long retries() {
+        return retries.sum();
     }
 
     /** One attempt at one beacon: outer TLS, CONNECT, CONNECTED, inner TLS; its own overall deadline starts now. */

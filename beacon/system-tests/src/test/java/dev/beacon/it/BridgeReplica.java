@@ -21,25 +21,39 @@ import java.util.concurrent.TimeUnit;
  * SIGKILL (the kernel closes its sockets, as when a pod dies) or frozen with SIGSTOP. Several may run with the same
  * identity: replicas.
  */
-final class BridgeReplica implements AutoCloseable {
+public final class BridgeReplica implements AutoCloseable {
     static final Path JAR = Path.of(System.getProperty("bridge.jar", "../../bridge/target/bridge.jar")).toAbsolutePath().normalize();
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
 
-    final String name;
-    final int adminPort;
+    public final String name;
+    public final int adminPort;
+    /** Where its admin API listens and the tests reach it. */
+    private final String adminHost;
     private final Path log;
     private final Process process;
 
     /** {@code env}: extra BRIDGE_* settings, e.g. BRIDGE_BEACON_FOLLOW_MEMBERS=false. */
     BridgeReplica(Path dir, String name, TestPki pki, List<String> beacons, String upstream, Map<String, String> env) throws IOException {
+        this(dir, name, pki, Stack.TENANT, Stack.BRIDGE, beacons, upstream, env, List.of(), "127.0.0.1");
+    }
+
+    /**
+     * A replica of bridge {@code bridgeId} of {@code tenant}, its admin API on {@code adminHost}, started with
+     * {@code commandPrefix} before java (e.g. {@code ip netns exec NS}). {@code upstream} "" with BRIDGE_OPENBAO_* in env.
+     */
+    public BridgeReplica(Path dir, String name, TestPki pki, String tenant, String bridgeId, List<String> beacons, String upstream,
+                         Map<String, String> env, List<String> commandPrefix, String adminHost) throws IOException {
         this.name = name;
+        this.adminHost = adminHost;
         this.adminPort = NodeProcess.freePort();
         Files.createDirectories(dir);
         this.log = dir.resolve(name + ".log");
-        TlsFiles outer = pki.bridge(Stack.TENANT, Stack.BRIDGE);
-        TlsFiles inner = pki.innerBridge(Stack.TENANT, Stack.BRIDGE);
+        TlsFiles outer = pki.bridge(tenant, bridgeId);
+        TlsFiles inner = pki.innerBridge(tenant, bridgeId);
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        ProcessBuilder pb = new ProcessBuilder(java, "-Xmx128m", "-jar", JAR.toString(), "run")
+        List<String> command = new java.util.ArrayList<>(commandPrefix);
+        command.addAll(List.of(java, "-Xmx128m", "-jar", JAR.toString(), "run"));
+        ProcessBuilder pb = new ProcessBuilder(command)
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
         Map<String, String> e = pb.environment();
         e.put("BRIDGE_BEACON_ADDRESSES", String.join(",", beacons));
@@ -49,16 +63,16 @@ final class BridgeReplica implements AutoCloseable {
         e.put("BRIDGE_INNER_CERT", inner.cert().toString());
         e.put("BRIDGE_INNER_KEY", inner.key().toString());
         e.put("BRIDGE_INNER_CA", inner.ca().toString());
-        e.put("BRIDGE_ALLOW", "spiffe://" + TestPki.COMPANY_DOMAIN + "/tenant/" + Stack.TENANT + "/wrapper/*");
+        e.put("BRIDGE_ALLOW", "spiffe://" + TestPki.COMPANY_DOMAIN + "/tenant/" + tenant + "/wrapper/*");
         e.put("BRIDGE_UPSTREAM_ADDRESS", upstream);
-        e.put("BRIDGE_ADMIN_HOST", "127.0.0.1");
+        e.put("BRIDGE_ADMIN_HOST", adminHost);
         e.put("BRIDGE_ADMIN_PORT", Integer.toString(adminPort));
         e.putAll(env);
         this.process = pb.start();
     }
 
     /** Until /readyz is 200 (registered with a warm data connection). */
-    BridgeReplica awaitReady(Duration timeout) {
+    public BridgeReplica awaitReady(Duration timeout) {
         dev.beacon.tls.testing.Await.until("bridge " + name + " ready", timeout, () -> {
             if (!process.isAlive()) throw new AssertionError("bridge " + name + " exited: " + log());
             return status("/readyz") == 200;
@@ -67,7 +81,7 @@ final class BridgeReplica implements AutoCloseable {
     }
 
     /** Beacon nodes this bridge holds a registered control connection to. */
-    int registeredNodes() {
+    public int registeredNodes() {
         try {
             int n = 0;
             for (JsonNode b : new ObjectMapper().readTree(get("/beacons"))) if (b.path("registered").asBoolean(false)) n++;
@@ -77,9 +91,9 @@ final class BridgeReplica implements AutoCloseable {
         }
     }
 
-    int status(String path) {
+    public int status(String path) {
         try {
-            return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + path)).timeout(Duration.ofSeconds(2)).build(),
+            return HTTP.send(HttpRequest.newBuilder(URI.create("http://" + adminHost + ":" + adminPort + path)).timeout(Duration.ofSeconds(2)).build(),
                     HttpResponse.BodyHandlers.discarding()).statusCode();
         } catch (IOException | InterruptedException e) {
             return -1;
@@ -87,24 +101,33 @@ final class BridgeReplica implements AutoCloseable {
     }
 
     private String get(String path) throws IOException, InterruptedException {
-        return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + path)).timeout(Duration.ofSeconds(2)).build(),
+        return HTTP.send(HttpRequest.newBuilder(URI.create("http://" + adminHost + ":" + adminPort + path)).timeout(Duration.ofSeconds(2)).build(),
                 HttpResponse.BodyHandlers.ofString()).body();
     }
 
-    long pid() {
+    public long pid() {
         return process.pid();
     }
 
-    void signal(String sig) throws IOException, InterruptedException {
+    public boolean alive() {
+        return process.isAlive();
+    }
+
+    /** The Prometheus text of /metrics. */
+    public String metrics() throws IOException, InterruptedException {
+        return get("/metrics");
+    }
+
+    public void signal(String sig) throws IOException, InterruptedException {
         NodeProcess.signal(process, sig);
     }
 
-    void kill9() throws InterruptedException {
+    public void kill9() throws InterruptedException {
         process.destroyForcibly();
         process.waitFor(10, TimeUnit.SECONDS);
     }
 
-    String log() {
+    public String log() {
         return Processes.tail(log);
     }
 

@@ -19,21 +19,25 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 /** One beacon node as a real process (beacon.jar server), so it can be drained with SIGTERM or killed with SIGKILL. */
-final class NodeProcess implements AutoCloseable {
+public final class NodeProcess implements AutoCloseable {
     /** beacon.jar, as the build made it (beacon/system-tests/pom.xml passes its path). */
     static final Path JAR = Path.of(System.getProperty("beacon.jar", "../target/beacon.jar")).toAbsolutePath().normalize();
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
 
-    final String id;
-    final int relayPort;
-    final int adminPort;
+    public final String id;
+    public final int relayPort;
+    public final int adminPort;
     final int gossipPort;
     final Path dir;
     private final TlsFiles tls;
     private final List<String> extra = new ArrayList<>();
     /** Extra environment for the process, e.g. LD_PRELOAD of libfaketime (see {@link Faketime}). */
     final java.util.Map<String, String> env = new java.util.HashMap<>();
-    private List<Integer> peerGossipPorts = List.of();
+    private List<String> peerGossip = List.of();
+    /** The address every listener binds and the tests reach it at; a network namespace's own address in the chaos tests. */
+    public String host = "127.0.0.1";
+    /** Put before the java command, e.g. {@code ip netns exec NS}, to run the node inside a network namespace. */
+    public List<String> commandPrefix = List.of();
     private Process process;
     /** The beacon.jar this node runs on its next start: the current build by default, an older release's in UpgradeIT. */
     Path jar = JAR;
@@ -44,7 +48,7 @@ final class NodeProcess implements AutoCloseable {
     /** Milliseconds from process start to /readyz 200, for the last start. */
     long readyMillis;
 
-    NodeProcess(Path dir, String id, TlsFiles tls) throws IOException {
+    public NodeProcess(Path dir, String id, TlsFiles tls) throws IOException {
         this.dir = dir;
         this.id = id;
         this.tls = tls;
@@ -54,13 +58,13 @@ final class NodeProcess implements AutoCloseable {
         Files.createDirectories(dir);
     }
 
-    NodeProcess peers(List<NodeProcess> all) {
-        peerGossipPorts = all.stream().filter(n -> n != this).map(n -> n.gossipPort).toList();
+    public NodeProcess peers(List<NodeProcess> all) {
+        peerGossip = all.stream().filter(n -> n != this).map(n -> n.host + ":" + n.gossipPort).toList();
         return this;
     }
 
     /** Extra config lines (YAML, top level), e.g. "drain: {gracePeriod: 5s}". */
-    NodeProcess with(String yamlLine) {
+    public NodeProcess with(String yamlLine) {
         extra.add(yamlLine);
         return this;
     }
@@ -73,28 +77,29 @@ final class NodeProcess implements AutoCloseable {
         }
     }
 
-    String relay() {
-        return "localhost:" + relayPort;
+    public String relay() {
+        return (host.equals("127.0.0.1") ? "localhost" : host) + ":" + relayPort;
     }
 
     private long startedAt;
     /** What the node tells bridges and peers to dial; defaults to its own relay port. */
     String advertiseRelay;
 
-    NodeProcess start() throws IOException {
+    public NodeProcess start() throws IOException {
         startedAt = System.nanoTime();
-        String peers = peerGossipPorts.stream().map(p -> "\"127.0.0.1:" + p + "\"").collect(Collectors.joining(", "));
+        String peers = peerGossip.stream().map(p -> "\"" + p + "\"").collect(Collectors.joining(", "));
         List<String> yaml = new ArrayList<>(List.of(
-                "node: {id: " + id + ", advertiseRelay: \"" + (advertiseRelay != null ? advertiseRelay : "localhost:" + relayPort) + "\"}",
-                "relay: {host: 127.0.0.1, port: " + relayPort + "}",
-                "admin: {host: 127.0.0.1, port: " + adminPort + "}",
+                "node: {id: " + id + ", advertiseRelay: \"" + (advertiseRelay != null ? advertiseRelay : relay()) + "\"}",
+                "relay: {host: " + host + ", port: " + relayPort + "}",
+                "admin: {host: " + host + ", port: " + adminPort + "}",
                 "tls: {cert: " + tls.cert() + ", key: " + tls.key() + ", ca: " + tls.ca() + "}",
-                "cluster: {enabled: true, host: 127.0.0.1, port: " + gossipPort + ", peers: [" + peers + "]}"));
+                "cluster: {enabled: true, host: " + host + ", port: " + gossipPort + ", peers: [" + peers + "]}"));
         // later keys of the same section merge: e.g. "cluster: {protocolVersion: 1}" would replace; use clusterExtra
         yaml.addAll(extraOverride != null ? extraOverride : extra);
         Path config = dir.resolve(id + ".yaml");
         Files.writeString(config, mergeSections(yaml));
-        List<String> command = new ArrayList<>(List.of(java(), "-Xmx256m", "-jar", jar.toString(), "server", "--config", config.toString()));
+        List<String> command = new ArrayList<>(commandPrefix);
+        command.addAll(List.of(java(), "-Xmx256m", "-jar", jar.toString(), "server", "--config", config.toString()));
         if (cpus != null) command.addAll(0, List.of("taskset", "-c", cpus));
         ProcessBuilder pb = new ProcessBuilder(command)
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve(id + ".log").toFile()));
@@ -107,7 +112,7 @@ final class NodeProcess implements AutoCloseable {
      * The java that runs the product's processes: the JVM running the tests (the failsafe {@code jvm}, so the jdk25
      * profile runs every process on JDK 25), or {@code -Dbeacon.it.java=/path/to/java}.
      */
-    static String java() {
+    public static String java() {
         String j = System.getProperty("beacon.it.java", "");
         return j.isBlank() ? Path.of(System.getProperty("java.home"), "bin", "java").toString() : j;
     }
@@ -134,7 +139,7 @@ final class NodeProcess implements AutoCloseable {
     }
 
     /** Waits for /readyz 200 and records {@link #readyMillis} since the process started. */
-    void awaitReady(Duration timeout) throws Exception {
+    public void awaitReady(Duration timeout) throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
             if (!process.isAlive()) throw new AssertionError("node " + id + " exited with " + process.exitValue() + ": " + log());
@@ -147,25 +152,24 @@ final class NodeProcess implements AutoCloseable {
         }
     }
 
-    int status(String path) {
+    public int status(String path) {
         try {
-            return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + path))
+            return HTTP.send(HttpRequest.newBuilder(URI.create("http://" + host + ":" + adminPort + path))
                     .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.discarding()).statusCode();
         } catch (IOException | InterruptedException e) {
             return -1;
         }
     }
 
-    JsonNode json(String path) throws Exception {
-        String body = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + path))
+    public JsonNode json(String path) throws Exception {
+        String body = HTTP.send(HttpRequest.newBuilder(URI.create("http://" + host + ":" + adminPort + path))
                 .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString()).body();
         return new ObjectMapper().readTree(body);
     }
 
     /** A counter or gauge from /metrics (sum over series matching the prefix), -1 when absent. */
-    double metric(String seriesPrefix) throws Exception {
-        String body = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + "/metrics"))
-                .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString()).body();
+    public double metric(String seriesPrefix) throws Exception {
+        String body = metrics();
         double sum = -1;
         for (String line : body.split("\n")) {
             if (line.startsWith(seriesPrefix)) sum = Math.max(sum, 0) + Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
@@ -173,16 +177,22 @@ final class NodeProcess implements AutoCloseable {
         return sum;
     }
 
-    long pid() {
+    /** The Prometheus text of /metrics. */
+    public String metrics() throws IOException, InterruptedException {
+        return HTTP.send(HttpRequest.newBuilder(URI.create("http://" + host + ":" + adminPort + "/metrics"))
+                .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString()).body();
+    }
+
+    public long pid() {
         return process.pid();
     }
 
-    boolean alive() {
+    public boolean alive() {
         return process != null && process.isAlive();
     }
 
     /** Sends a signal by name ("STOP" freezes the process: the kernel still accepts TCP, nothing answers; "CONT"). */
-    void signal(String name) throws IOException, InterruptedException {
+    public void signal(String name) throws IOException, InterruptedException {
         signal(process, name);
     }
 
@@ -192,7 +202,7 @@ final class NodeProcess implements AutoCloseable {
     }
 
     /** SIGKILL: no drain, no goodbye. */
-    void kill9() throws InterruptedException {
+    public void kill9() throws InterruptedException {
         process.destroyForcibly();
         process.waitFor(10, TimeUnit.SECONDS);
     }
@@ -212,7 +222,7 @@ final class NodeProcess implements AutoCloseable {
         return process.exitValue();
     }
 
-    String log() {
+    public String log() {
         return Processes.tail(dir.resolve(id + ".log"));
     }
 

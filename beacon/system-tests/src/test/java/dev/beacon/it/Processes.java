@@ -7,12 +7,12 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /** What the tests' process wrappers (NodeProcess, BridgeProcess, BridgeReplica) share. */
-final class Processes {
+public final class Processes {
     private Processes() {
     }
 
     /** The last 30 lines of a process's log, for failure messages. */
-    static String tail(Path log) {
+    public static String tail(Path log) {
         try {
             // decoded leniently: one byte that is not UTF-8 must not turn the whole tail into "(no log)"
             List<String> lines = new String(Files.readAllBytes(log), java.nio.charset.StandardCharsets.UTF_8).lines().toList();

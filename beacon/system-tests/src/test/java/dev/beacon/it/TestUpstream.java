@@ -22,7 +22,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * HTTP ("GET "/"POST") answers with JSON naming the path and echoing the body; "BULK n id\n" sends n
  * pseudo-random bytes while reading and hashing n bytes; "ECHO" echoes everything back.
  */
-final class TestUpstream implements AutoCloseable {
+public final class TestUpstream implements AutoCloseable {
     final ServerSocket server;
     private final ExecutorService pool = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "upstream");
@@ -30,14 +30,23 @@ final class TestUpstream implements AutoCloseable {
         return t;
     });
     /** BULK id -> SHA-256 of the bytes received. */
-    final Map<String, String> received = new ConcurrentHashMap<>();
+    public final Map<String, String> received = new ConcurrentHashMap<>();
     /** BULK id -> bytes written so far. */
     final Map<String, AtomicLong> sent = new ConcurrentHashMap<>();
     final AtomicLong httpRequests = new AtomicLong();
 
     TestUpstream() throws IOException {
-        server = new ServerSocket(0, 100, InetAddress.getLoopbackAddress());
+        this(InetAddress.getLoopbackAddress());
+    }
+
+    /** Listening on {@code bind} (the wildcard address when bridges reach it from network namespaces). */
+    public TestUpstream(InetAddress bind) throws IOException {
+        server = new ServerSocket(0, 100, bind);
         pool.execute(this::acceptLoop);
+    }
+
+    public int port() {
+        return server.getLocalPort();
     }
 
     String address() {
@@ -112,7 +121,7 @@ final class TestUpstream implements AutoCloseable {
     }
 
     /** Writes the n pseudo-random bytes BULK n stands for (seeded by n), reporting progress per chunk. */
-    static void writePattern(OutputStream out, long n, java.util.function.LongConsumer progress) throws IOException {
+    public static void writePattern(OutputStream out, long n, java.util.function.LongConsumer progress) throws IOException {
         Random r = new Random(n);
         byte[] buf = new byte[64 * 1024];
         for (long left = n; left > 0; ) {
@@ -126,7 +135,7 @@ final class TestUpstream implements AutoCloseable {
     }
 
     /** SHA-256 of the next n bytes of {@code in} (fewer if it ends first). */
-    static String digest(InputStream in, long n) throws IOException {
+    public static String digest(InputStream in, long n) throws IOException {
         try {
             MessageDigest md = MessageDigest.getInstance("SHA-256");
             byte[] buf = new byte[64 * 1024];
@@ -143,7 +152,7 @@ final class TestUpstream implements AutoCloseable {
     }
 
     /** The bytes BULK n sends, hashed: what the other end must receive. */
-    static String expectedDigest(long n) throws IOException {
+    public static String expectedDigest(long n) throws IOException {
         java.security.DigestOutputStream sink;
         try {
             sink = new java.security.DigestOutputStream(OutputStream.nullOutputStream(), MessageDigest.getInstance("SHA-256"));

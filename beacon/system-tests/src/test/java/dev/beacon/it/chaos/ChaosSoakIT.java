@@ -1,0 +1,100 @@
+package dev.beacon.it.chaos;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The soak (not in the default suite; docs/reliability.md#soak): the chaos system under a moderate load for
+ * {@code -Dchaos.soak.minutes} (30), a fault every {@code -Dchaos.soak.faultEveryMinutes} (3) taken in turn from the
+ * scenarios that keep every process (no kills, so each process's series stays one process), every process's
+ * footprint sampled every {@code -Dchaos.soak.sampleSeconds} (60). Writes target/chaos/soak.csv, soak.svg and
+ * soak-summary.md (slope per hour of every series, first 2 minutes excluded as warm-up). Fails only when short
+ * requests failed or the cluster did not converge after a fault: a slope is a figure to read, not a verdict.
+ */
+class ChaosSoakIT {
+    @TempDir
+    Path dir;
+
+    @Test
+    void moderateLoadWithAFaultEveryFewMinutes() throws Exception {
+        String why = Topology.unavailable();
+        assumeTrue(why == null, "soak skipped: " + why);
+        Duration total = Duration.ofMinutes(Long.getLong("chaos.soak.minutes", 30));
+        Duration faultEvery = Duration.ofMinutes(Long.getLong("chaos.soak.faultEveryMinutes", 3));
+        Duration sampleEvery = Duration.ofSeconds(Long.getLong("chaos.soak.sampleSeconds", 60));
+        Set<String> keep = Set.of("peers-cut", "clients-cut", "replica-cut", "freeze-5s", "replica-cut-one-way");
+        List<ChaosIT.Scenario> faults = ChaosIT.all().stream().filter(s -> keep.contains(s.name())).toList();
+        Path out = Path.of("target", "chaos");
+        Files.createDirectories(out);
+        Footprint footprint = new Footprint();
+        List<String> log = new ArrayList<>();
+        long failed = 0, sent = 0;
+        try (ChaosCluster c = new ChaosCluster(dir)) {
+            c.awaitConverged(Duration.ofSeconds(120));
+            try (Load load = new Load(c, Integer.getInteger("chaos.soak.clients", 8), Duration.ofMillis(500))) {
+                long t0 = System.nanoTime();
+                long nextSample = t0, nextFault = t0 + faultEvery.toNanos();
+                int f = 0;
+                while (System.nanoTime() - t0 < total.toNanos()) {
+                    if (System.nanoTime() >= nextSample) {
+                        footprint.sample(c);
+                        footprint.writeCsv(out.resolve("soak.csv"));
+                        nextSample += sampleEvery.toNanos();
+                    }
+                    if (System.nanoTime() >= nextFault) {
+                        ChaosIT.Scenario s = faults.get(f++ % faults.size());
+                        long at = (System.nanoTime() - t0) / 1_000_000_000;
+                        s.fault().run(c);
+                        Thread.sleep(s.hold().toMillis()); // the fault lasts this long by definition
+                        s.heal().run(c);
+                        long healed = System.nanoTime();
+                        String converged;
+                        try {
+                            c.awaitConverged(Duration.ofSeconds(180));
+                            converged = "converged " + (System.nanoTime() - healed) / 1_000_000 + " ms after heal";
+                        } catch (AssertionError e) {
+                            converged = "NOT CONVERGED: " + e.getMessage();
+                        }
+                        Load.Tally t = load.swap();
+                        sent += t.sent.get();
+                        failed += t.failed();
+                        log.add(String.format(Locale.ROOT, "- %d s: %s, %s; requests since the last fault %d, failed %d %s",
+                                at, s.name(), converged, t.sent.get(), t.failed(), t.failed() == 0 ? "" : t.failedBy.toString()));
+                        System.out.println("SOAK " + log.get(log.size() - 1));
+                        nextFault = System.nanoTime() + faultEvery.toNanos();
+                    }
+                    Thread.sleep(1000); // the soak's clock tick: samples and faults are due by time, not by an event
+                }
+                Load.Tally t = load.swap();
+                sent += t.sent.get();
+                failed += t.failed();
+            }
+            footprint.sample(c);
+        } finally {
+            footprint.writeCsv(out.resolve("soak.csv"));
+            footprint.writeSvg(out.resolve("soak.svg"), "beacon chaos soak: " + total.toMinutes() + " min, a fault every "
+                    + faultEvery.toMinutes() + " min");
+            StringBuilder sb = new StringBuilder("# Soak: " + total.toMinutes() + " min, a fault every " + faultEvery.toMinutes()
+                    + " min, samples every " + sampleEvery.toSeconds() + " s\n\nShort requests: " + sent + " sent, " + failed + " failed.\n\n");
+            sb.append("Faults:\n\n").append(String.join("\n", log)).append("\n\n| Series | Slope per hour (after the first 2 min) |\n|---|---|\n");
+            for (Map.Entry<String, Double> e : footprint.slopesPerHour(2).entrySet()) {
+                String v = e.getKey().endsWith("bytes") ? String.format(Locale.ROOT, "%+.2f MiB/h", e.getValue() / (1 << 20))
+                        : String.format(Locale.ROOT, "%+.1f /h", e.getValue());
+                sb.append("| ").append(e.getKey()).append(" | ").append(v).append(" |\n");
+            }
+            Files.writeString(out.resolve("soak-summary.md"), sb.toString());
+        }
+        assertTrue(failed == 0 && log.stream().noneMatch(l -> l.contains("NOT CONVERGED")), "soak: " + failed + " failed requests\n" + String.join("\n", log));
+    }
+}
