@@ -77,6 +77,15 @@ public class BeaconConfig implements Validated {
         public Duration idleTimeout = Duration.ofMinutes(5);
         @JsonPropertyDescription("How long a wrapper may wait for a free bridge data connection before it is refused as overloaded")
         public Duration streamSetupTimeout = Duration.ofSeconds(5);
+        /**
+         * A bridge answers a wrapper's inner ClientHello in milliseconds. One that stays silent this long after the
+         * wrapper's first bytes is frozen or stalled (FM-19): the stream is closed (the wrapper retries, nothing was
+         * sent) and the bridge's warm pool on this node with it, which live replicas refill at once and a frozen one
+         * cannot. Below the reference wrapper's 5 s inner handshake timeout, so the node acts first.
+         */
+        @JsonPropertyDescription("A bridge data connection that sends nothing this long after a wrapper's first bytes is closed, "
+                + "with that bridge's idle data connections on this node (a frozen replica's; live ones are replaced at once)")
+        public Duration bridgeAnswerTimeout = Duration.ofSeconds(3);
         @JsonPropertyDescription("Open plus waiting streams one wrapper identity may have; more are refused as overloaded")
         public int maxStreamsPerIdentity = 256;
         /** Token bucket; the excess is closed before TLS, so a flood costs no handshakes. */
@@ -85,6 +94,9 @@ public class BeaconConfig implements Validated {
         /** Bridges are bounded by the idle-pool cap instead: a pool opens connections in bursts. */
         @JsonPropertyDescription("New connections per second per wrapper identity (burst is twice this); more are refused as overloaded")
         public int connectionsPerSecondPerIdentity = 50;
+        /** Half of it is where fairness starts; 128 is about 60 ms of handshake work on one core (decisions/0009). */
+        @JsonPropertyDescription("TLS handshakes under way at once; from half of this a source holding at least an even share is closed before TLS, from this on any source that already has one under way")
+        public int maxHandshakesInProgress = 128;
         @JsonPropertyDescription("Largest control frame payload accepted (256-16384 bytes); a larger one is refused as frame_too_large")
         public int maxFrameBytes = Protocol.DEFAULT_MAX_FRAME_BYTES;
         @JsonPropertyDescription("Idle data connections kept per bridge (at least bridges.poolSize); more are refused as overloaded")
@@ -126,9 +138,11 @@ public class BeaconConfig implements Validated {
         positive("limits.handshakeTimeout", limits.handshakeTimeout);
         positive("limits.idleTimeout", limits.idleTimeout);
         positive("limits.streamSetupTimeout", limits.streamSetupTimeout);
+        positive("limits.bridgeAnswerTimeout", limits.bridgeAnswerTimeout);
         atLeast("limits.maxStreamsPerIdentity", limits.maxStreamsPerIdentity, 1);
         atLeast("limits.connectionsPerSecondPerSource", limits.connectionsPerSecondPerSource, 1);
         atLeast("limits.connectionsPerSecondPerIdentity", limits.connectionsPerSecondPerIdentity, 1);
+        atLeast("limits.maxHandshakesInProgress", limits.maxHandshakesInProgress, 2);
         if (limits.maxFrameBytes < 256 || limits.maxFrameBytes > Protocol.DEFAULT_MAX_FRAME_BYTES) {
             throw new ConfigException("limits.maxFrameBytes", "must be between 256 and " + Protocol.DEFAULT_MAX_FRAME_BYTES);
         }

@@ -284,12 +284,17 @@ final class EntryHandler extends FrameHandler {
     private void splice(Channel inbound, Channel peer, Links.Request r, boolean streamToPeer, long started, boolean viaLink) {
         String streamId = Long.toHexString(System.nanoTime()) + Integer.toHexString(inbound.hashCode());
         boolean forwarded = viaLink || identity.role() == Role.NODE;
+        // streamToPeer: the peer is the bridge's data connection, watched for an answer (FM-19)
+        java.util.concurrent.atomic.AtomicLong fromWrapper = new java.util.concurrent.atomic.AtomicLong();
+        java.util.concurrent.atomic.AtomicBoolean bridgeAnswered = new java.util.concurrent.atomic.AtomicBoolean(!streamToPeer);
         Splice splice = Splice.between(inbound, peer,
                 n -> {
+                    fromWrapper.addAndGet(n);
                     relay.metrics.wrapperToBridgeBytes.increment(n);
                     if (forwarded) relay.metrics.forwardedBytes.increment(n);
                 },
                 n -> {
+                    bridgeAnswered.set(true);
                     relay.metrics.bridgeToWrapperBytes.increment(n);
                     if (forwarded) relay.metrics.forwardedBytes.increment(n);
                 },
@@ -313,6 +318,7 @@ final class EntryHandler extends FrameHandler {
             removeIfPresent(peer, "encoder", "pooled", "ping");
             splice.install(peer, splice.handlerForB());
             removeIfPresent(peer, "frames"); // a link may hold bytes right behind CONNECTED: they go into the splice
+            if (streamToPeer) watchAnswer(peer, r, streamId, fromWrapper, bridgeAnswered);
         });
         inbound.eventLoop().execute(() -> {
             inbound.writeAndFlush(new Connected(r.version(), streamId, relay.nodeId).toFrame());
@@ -325,6 +331,31 @@ final class EntryHandler extends FrameHandler {
             Relay.LOG.debug("stream opened id={} wrapper={} bridge={}/{} via_link={}", streamId, r.wrapper(), r.tenant(),
                     r.bridgeId(), viaLink);
         });
+    }
+
+    /**
+     * FM-19: a bridge answers the wrapper's inner ClientHello at once. If its data connection has sent nothing
+     * {@code limits.bridgeAnswerTimeout} after the wrapper's first bytes, the replica behind it is frozen or stalled with
+     * its sockets open, which no heartbeat shows for 45 s: close the stream (the wrapper sees its inner handshake cut,
+     * nothing sent, and retries) and the bridge's idle pool here, whose connections may be that replica's too.
+     */
+    private void watchAnswer(Channel data, Links.Request r, String streamId, java.util.concurrent.atomic.AtomicLong fromWrapper,
+                             java.util.concurrent.atomic.AtomicBoolean answered) {
+        long ms = relay.config.limits.bridgeAnswerTimeout.toMillis();
+        data.eventLoop().schedule(() -> {
+            if (answered.get() || !data.isActive()) return;
+            if (fromWrapper.get() == 0) {
+                watchAnswer(data, r, streamId, fromWrapper, answered); // nothing to answer yet: look again later
+                return;
+            }
+            Registry.Key key = new Registry.Key(r.trustDomain(), r.tenant(), r.bridgeId());
+            int purged = relay.registry.purgeIdle(key);
+            relay.metrics.unansweredStreams.increment();
+            Relay.LOG.warn("bridge left a stream unanswered for {} ms, closing it and the bridge's {} idle data connections here "
+                    + "(a frozen or stalled replica; live ones reconnect) id={} bridge={}/{} wrapper={}", ms, purged, streamId,
+                    r.tenant(), r.bridgeId(), r.wrapper());
+            data.close();
+        }, ms, TimeUnit.MILLISECONDS);
     }
 
     // ---- bridge ----

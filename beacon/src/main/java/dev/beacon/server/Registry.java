@@ -232,6 +232,24 @@ final class Registry {
         w.onFail.accept(e);
     }
 
+    /**
+     * Closes the bridge's idle data connections here (FM-19: one of its streams went unanswered). The pool is shared by
+     * the bridge's replicas and a connection does not say whose it is, so all go: a live replica replaces each at once
+     * (the bridge redials a pooled connection the beacon closed after 100 ms), a frozen one cannot, so its connections
+     * stop being handed streams. Returns how many were closed.
+     */
+    int purgeIdle(Key key) {
+        Bridge b = bridges.get(key);
+        if (b == null) return 0;
+        List<Channel> toClose;
+        synchronized (b) {
+            toClose = new ArrayList<>(b.idle);
+            b.idle.clear();
+        }
+        toClose.forEach(Channel::close);
+        return toClose.size();
+    }
+
     /** All control connections, for DRAIN. */
     List<Channel> controls() {
         List<Channel> out = new ArrayList<>();

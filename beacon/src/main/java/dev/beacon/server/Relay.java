@@ -41,6 +41,8 @@ public final class Relay {
     final RateLimiter perSource;
     final RateLimiter perIdentity;
     final StreamCounts streamCounts;
+    /** Bounds the handshakes under way, shedding the heaviest sources first, before any TLS work (decisions/0009). */
+    final HandshakeAdmission handshakes;
     /** One log line per refused connection would turn a flood into a log flood. */
     final RefusalLog refusalLog;
     final ChannelGroup all = new DefaultChannelGroup("relay", GlobalEventExecutor.INSTANCE);
@@ -58,6 +60,14 @@ public final class Relay {
     private final TrustedSources proxySources;
 
     private final EventLoopGroup group;
+    /**
+     * Accepts, and closes what the per-source rate and the handshake bound refuse, on a thread of its own: on the
+     * relay loops accepting waits behind handshake work, and a flood then fills the kernel's accept queue, in front
+     * of every client (decisions/0009).
+     */
+    private final EventLoopGroup acceptor = Transport.group(1, "relay-accept");
+    /** The source a connection was admitted for at accept time (its handshake slot is held under this key). */
+    private static final AttributeKey<String> ADMITTED = AttributeKey.valueOf("beacon.admitted");
     /** The relay's own buffer pool, so its memory can be measured apart from anything else in the process. */
     final io.netty.buffer.PooledByteBufAllocator allocator = new io.netty.buffer.PooledByteBufAllocator(true);
     private Channel server;
@@ -73,6 +83,8 @@ public final class Relay {
         this.perSource = new RateLimiter(config.limits.connectionsPerSecondPerSource);
         this.perIdentity = new RateLimiter(config.limits.connectionsPerSecondPerIdentity);
         this.streamCounts = new StreamCounts(config.limits.maxStreamsPerIdentity);
+        this.handshakes = new HandshakeAdmission(config.limits.maxHandshakesInProgress);
+        metrics.handshakesInProgress(handshakes);
         this.refusalLog = new RefusalLog(config.limits.refusalsLoggedPerInterval, config.limits.refusalLogInterval, System::nanoTime,
                 LOG::warn, metrics.refusalsNotLogged::increment);
         this.proxySources = config.relay.proxyProtocol.enabled
@@ -84,8 +96,9 @@ public final class Relay {
     InetSocketAddress start() throws InterruptedException {
         ServerBootstrap b = Transport.configure(new ServerBootstrap())
                 .option(io.netty.channel.ChannelOption.AUTO_READ, false) // bound, but no accepts until open()
-                .group(group)
+                .group(acceptor, group)
                 .channel(Transport.serverChannel())
+                .handler(new AcceptGate())
                 .childOption(io.netty.channel.ChannelOption.ALLOCATOR, allocator)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
@@ -121,26 +134,81 @@ public final class Relay {
      * the entry handler; false if the connection was refused.
      */
     boolean serve(Channel ch, InetSocketAddress client, long handshakeTimeoutMs) {
-        InetSocketAddress peer = client != null ? client : (InetSocketAddress) ch.remoteAddress();
-        String source = peer.getAddress().getHostAddress();
-        if (!perSource.tryAcquire(source)) {
-            metrics.handshakeFailed("rate_limited");
-            if (refusalLog.admit("rate_limited")) {
-                LOG.warn("refused source={} reason=rate_limited limit={}/s", source, config.limits.connectionsPerSecondPerSource);
+        String source = ch.hasAttr(ADMITTED) ? ch.attr(ADMITTED).get() : null;
+        if (source == null) {
+            InetSocketAddress peer = client != null ? client : (InetSocketAddress) ch.remoteAddress();
+            source = admit(peer.getAddress().getHostAddress());
+            if (source == null) {
+                ch.close();
+                return false;
             }
-            ch.close();
-            return false;
         }
+        String slot = source;
         if (client != null) ch.attr(CLIENT).set(client);
         all.add(ch);
         SslHandler ssl = tls.context().newHandler(ch.alloc());
         ssl.setHandshakeTimeoutMillis(handshakeTimeoutMs);
+        // done, failed or timed out, or closed (also before the handler saw the channel): one release either way
+        java.util.concurrent.atomic.AtomicBoolean held = new java.util.concurrent.atomic.AtomicBoolean(true);
+        io.netty.util.concurrent.GenericFutureListener<io.netty.util.concurrent.Future<Object>> release = f -> {
+            if (held.compareAndSet(true, false)) handshakes.release(slot);
+        };
+        ssl.handshakeFuture().addListener(release);
+        ch.closeFuture().addListener(release);
         ch.pipeline()
                 .addLast("tls", ssl)
                 .addLast("frames", new FrameCodec.Decoder(config.limits.maxFrameBytes, EnumSet.of(FrameType.CONNECT, FrameType.FORWARD)))
                 .addLast("encoder", new FrameCodec.Encoder())
                 .addLast("entry", new EntryHandler(this, source));
         return true;
+    }
+
+    /**
+     * The per-source rate, then the handshake bound: the source, holding a handshake slot, or null when refused
+     * (counted and, unless refusals flood, logged). Cheap: nothing of TLS exists yet.
+     */
+    private String admit(String source) {
+        if (!perSource.tryAcquire(source)) {
+            metrics.handshakeFailed("rate_limited");
+            if (refusalLog.admit("rate_limited")) {
+                LOG.warn("refused source={} reason=rate_limited limit={}/s", source, config.limits.connectionsPerSecondPerSource);
+            }
+            return null;
+        }
+        HandshakeAdmission.Verdict verdict = handshakes.admit(source);
+        if (verdict == HandshakeAdmission.Verdict.ADMIT) return source;
+        String reason = verdict == HandshakeAdmission.Verdict.AT_LIMIT ? "handshakes_in_progress" : "handshakes_source_share";
+        metrics.handshakeFailed(reason);
+        if (refusalLog.admit(reason)) {
+            LOG.warn("refused source={} reason={} in_progress={} limit={}", source, reason, handshakes.inProgress(),
+                    config.limits.maxHandshakesInProgress);
+        }
+        return null;
+    }
+
+    /**
+     * On the acceptor thread, in front of Netty's acceptor: a connection refused by {@link #admit} (or accepted while
+     * draining) is closed before it is registered with a relay loop. Connections from trusted load balancers pass:
+     * their client, and so their source, is known only from the PROXY header ({@link ProxyHeader}, then {@link #serve}).
+     */
+    private final class AcceptGate extends io.netty.channel.ChannelInboundHandlerAdapter {
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            Channel child = (Channel) msg;
+            if (draining) {
+                child.unsafe().closeForcibly();
+                return;
+            }
+            if (proxySources == null || !proxySources.contains((InetSocketAddress) child.remoteAddress())) {
+                String source = admit(((InetSocketAddress) child.remoteAddress()).getAddress().getHostAddress());
+                if (source == null) {
+                    child.unsafe().closeForcibly();
+                    return;
+                }
+                child.attr(ADMITTED).set(source);
+            }
+            ctx.fireChannelRead(child);
+        }
     }
 
     /** Starts accepting connections (after the cluster view is in place). */
@@ -200,6 +268,7 @@ public final class Relay {
     void stop() {
         if (server != null) server.close().syncUninterruptibly();
         all.close().awaitUninterruptibly();
+        acceptor.shutdownGracefully(0, 2, java.util.concurrent.TimeUnit.SECONDS);
         group.shutdownGracefully(0, 2, java.util.concurrent.TimeUnit.SECONDS).awaitUninterruptibly(5_000);
     }
 

@@ -27,6 +27,7 @@ final class RelayMetrics {
     private final Map<String, Counter> forwarded = new ConcurrentHashMap<>();
     final AtomicInteger activeStreams = new AtomicInteger();
     final Counter refusalsNotLogged;
+    final Counter unansweredStreams;
 
     RelayMetrics(MeterRegistry registry, Registry bridges) {
         this.registry = registry;
@@ -43,11 +44,19 @@ final class RelayMetrics {
                 .register(registry);
         refusalsNotLogged = Counter.builder("beacon_refusals_not_logged_total")
                 .description("Refusals counted but not logged one by one (a flood): summed up in one log line per interval").register(registry);
+        unansweredStreams = Counter.builder("beacon_bridge_unanswered_streams_total")
+                .description("Streams a bridge data connection left unanswered for limits.bridgeAnswerTimeout after the wrapper's "
+                        + "first bytes (a frozen or stalled replica): closed, with that bridge's idle pool on this node").register(registry);
         forwardedBytes = Counter.builder("beacon_forwarded_bytes_total")
                 .description("Bytes carried over node-to-node links (both ways, counted on each node of the hop)").register(registry);
         Gauge.builder("beacon_streams_active", activeStreams, AtomicInteger::get).description("Spliced streams open now").register(registry);
         Gauge.builder("beacon_bridges_registered", bridges, Registry::registeredCount).description("Bridges with a control connection").register(registry);
         Gauge.builder("beacon_bridge_idle_data_connections", bridges, Registry::idleCount).description("Warm data connections waiting for a stream").register(registry);
+    }
+
+    void handshakesInProgress(HandshakeAdmission h) {
+        Gauge.builder("beacon_handshakes_in_progress", h, HandshakeAdmission::inProgress)
+                .description("Relay connections whose TLS handshake is under way (bounded by limits.maxHandshakesInProgress)").register(registry);
     }
 
     AtomicInteger connections(String role) {

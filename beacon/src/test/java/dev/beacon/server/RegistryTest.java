@@ -106,6 +106,24 @@ class RegistryTest {
         assertEquals(0, registry.idleCount(), "handed to the waiter, not pooled");
     }
 
+    /** FM-19: after an unanswered stream the node drops the bridge's whole warm pool here; the bridge stays registered. */
+    @Test
+    void purgingClosesEveryIdleDataConnectionOfThatBridgeOnlyAndKeepsItRegistered() {
+        registeredControl();
+        EmbeddedChannel a = channel();
+        EmbeddedChannel b = channel();
+        registry.attach(VAULT, a);
+        registry.attach(VAULT, b);
+
+        assertEquals(2, registry.purgeIdle(VAULT));
+
+        assertFalse(a.isOpen(), "closed");
+        assertFalse(b.isOpen(), "closed");
+        assertEquals(0, registry.idleCount());
+        assertTrue(registry.has(VAULT), "the bridge is still registered: its live replicas refill the pool");
+        assertEquals(0, registry.purgeIdle(new Registry.Key("beacon.test", "acme", "other")), "an unknown bridge has nothing to purge");
+    }
+
     @Test
     void everyWaitingWrapperSendsItsOwnWant() {
         EmbeddedChannel control = registeredControl();

@@ -156,9 +156,11 @@ final class RunCommand implements Callable<Integer> {
                     "admin: {host: 127.0.0.1, port: " + admin[i] + "}",
                     "tls: {cert: " + tls.cert() + ", key: " + tls.key() + ", ca: " + tls.ca() + "}",
                     "cluster: {enabled: true, host: 127.0.0.1, port: " + gossip[i] + ", peers: [\"127.0.0.1:" + gossip[1 - i] + "\"]}",
-                    "# the load generator is one source and one identity: lift the per-source and per-identity limits",
+                    "# the load generator is one source and one identity: lift the per-source and per-identity limits,",
+                    "# and the handshake bound, which sheds the source holding most handshakes (the only one here)",
                     "limits: {connectionsPerSecondPerSource: 1000000, connectionsPerSecondPerIdentity: 1000000, "
-                            + "maxStreamsPerIdentity: 1000000, maxIdleDataConnectionsPerBridge: 1024, idleTimeout: 1h}",
+                            + "maxStreamsPerIdentity: 1000000, maxIdleDataConnectionsPerBridge: 1024, idleTimeout: 1h, "
+                            + "maxHandshakesInProgress: 1000000}",
                     "bridges: {poolSize: 16}", ""));
             List<String> cmd = new ArrayList<>(List.of(Proc.java()));
             cmd.addAll(NODE_JVM);

@@ -48,14 +48,23 @@ public final class WrapperClient {
         public Duration connectTimeout = Duration.ofSeconds(5);
         /** Rule 3: from CONNECT sent to CONNECTED or ERROR; above the beacon's limits.streamSetupTimeout (5 s), after which it answers. */
         public Duration setupTimeout = Duration.ofSeconds(10);
-        /** Rule 4: the inner TLS handshake with the bridge (the reference bridge gives it 10 s too). */
-        public Duration innerHandshakeTimeout = Duration.ofSeconds(10);
+        /**
+         * Rule 4: the inner TLS handshake with the bridge. A healthy bridge finishes it in milliseconds; a frozen replica
+         * never does, and the retry budget must leave room for a second attempt, which another replica serves.
+         */
+        public Duration innerHandshakeTimeout = Duration.ofSeconds(5);
         /** Rule 5: silence once the request is under way; above the bridge's 30 s OpenBao deadline, so its 503 arrives. */
         public Duration readTimeout = Duration.ofSeconds(60);
         /** Rule 6: how long to keep starting new attempts after retryable failures; zero means one attempt. */
         public Duration retryFor = Duration.ofSeconds(10);
         /** Rule 7: the whole call, opening and the exchange on the stream, whatever it waits for; zero means none. */
         public Duration deadline = Duration.ofSeconds(90);
+        /**
+         * Rule 8: an address whose node did not answer (connect or outer handshake timed out, refused, reset, no answer to
+         * CONNECT) is tried after the others by the calls of the next this long, so a frozen node costs one call its
+         * timeout instead of every call; zero forgets at once.
+         */
+        public Duration avoidFailedFor = Duration.ofSeconds(30);
         /** Check the beacon's certificate against the dialled host name (DNS/IP SAN). */
         public boolean verifyHostname = true;
         /** Protocol versions offered; newest first. */
@@ -65,6 +74,8 @@ public final class WrapperClient {
     private final Options options;
     private final SSLContext outerCtx;
     private final SSLContext innerCtx;
+    /** Address -> System.nanoTime() until which it is tried last (rule 8). */
+    private final java.util.concurrent.ConcurrentHashMap<String, Long> avoided = new java.util.concurrent.ConcurrentHashMap<>();
 
     private final java.util.concurrent.atomic.LongAdder retries = new java.util.concurrent.atomic.LongAdder();
 
@@ -93,18 +104,22 @@ public final class WrapperClient {
     private WrapperStream open(String bridgeId, Deadline overall) throws IOException {
         long deadline = System.nanoTime() + options.retryFor.toNanos();
         Backoff backoff = new Backoff(Duration.ofMillis(50), Duration.ofSeconds(2));
+        List<String> order = order();
         int attempt = 0;
         while (true) {
-            String beacon = options.beacons.get(attempt % options.beacons.size());
+            String beacon = order.get(attempt % order.size());
             try {
-                return openOnce(beacon, bridgeId, overall);
+                WrapperStream s = openOnce(beacon, bridgeId, overall);
+                avoided.remove(beacon);
+                return s;
             } catch (ProtocolException e) {
                 if (!e.retryable() || System.nanoTime() + nanos(e.retryAfterMs) > deadline) throw e;
                 pause(Math.max(e.retryAfterMs, backoff.nextMillis()));
             } catch (java.net.SocketException | java.net.SocketTimeoutException | java.io.EOFException e) {
                 // refused, reset (a source over its rate is closed before TLS, a stopping node closes what it holds),
-                // cut, or silent past a timeout of rules 1-4 (a frozen node, a black-holed path): no request byte was
-                // sent yet, so another attempt, on the next address, is always safe
+                // cut, or silent past a timeout of rules 1-4 (a frozen node, a black-holed path, a frozen or dying bridge
+                // replica): no request byte was sent yet, so another attempt, on the next address, is always safe
+                if (!(e instanceof InnerHandshakeFailure)) avoid(beacon); // the node itself did not answer
                 if (overall.passed() || System.nanoTime() > deadline) throw e;
                 pause(backoff.nextMillis());
             } catch (javax.net.ssl.SSLHandshakeException e) {
@@ -117,6 +132,48 @@ public final class WrapperClient {
             attempt++;
             retries.increment();
         }
+    }
+
+    /** Rule 8: the configured order, except that addresses that failed lately come last (soonest forgiven first). */
+    private List<String> order() {
+        if (avoided.isEmpty()) return options.beacons;
+        long now = System.nanoTime();
+        avoided.entrySet().removeIf(e -> e.getValue() - now <= 0);
+        List<String> fresh = new ArrayList<>();
+        List<String> failed = new ArrayList<>();
+        for (String b : options.beacons) (avoided.containsKey(b) ? failed : fresh).add(b);
+        failed.sort(java.util.Comparator.comparingLong(b -> avoided.getOrDefault(b, now)));
+        fresh.addAll(failed);
+        return fresh;
+    }
+
+    private void avoid(String beacon) {
+        if (!options.avoidFailedFor.isZero()) avoided.put(beacon, System.nanoTime() + options.avoidFailedFor.toNanos());
+    }
+
+    /**
+     * The inner handshake (rule 4) timed out or was cut without a TLS alert: the bridge replica the stream was spliced to
+     * is frozen or went away as it was handed the stream. Nothing was sent; another attempt is safe, and the node that
+     * spliced it is fine.
+     */
+    static final class InnerHandshakeFailure extends java.net.SocketException {
+        private static final long serialVersionUID = 1L;
+
+        InnerHandshakeFailure(String message, Throwable cause) {
+            super(message);
+            initCause(cause);
+        }
+    }
+
+    /** A handshake that ended because the stream ended (EOF, reset), not because the peer sent an alert. */
+    private static boolean cutWithoutAlert(IOException e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            String m = t.getMessage() == null ? "" : t.getMessage();
+            if (m.contains("alert")) return false;
+            if (t instanceof java.io.EOFException || t instanceof java.net.SocketException
+                    || m.contains("Remote host terminated the handshake")) return true;
+        }
+        return false;
     }
 
     /** Attempts {@link #open} made after a failed one, since this client was created (what a retry costs, for tests and dashboards). */
@@ -186,11 +243,16 @@ public final class WrapperClient {
             try {
                 inner.startHandshake();
             } catch (java.net.SocketTimeoutException e) {
-                throw timedOut("inner TLS handshake with bridge '" + bridgeId + "' via beacon " + beacon + " not finished within "
-                        + options.innerHandshakeTimeout.toMillis() + " ms (innerHandshakeTimeout)", e);
+                throw new InnerHandshakeFailure("inner TLS handshake with bridge '" + bridgeId + "' via beacon " + beacon
+                        + " not finished within " + options.innerHandshakeTimeout.toMillis()
+                        + " ms (innerHandshakeTimeout; a frozen bridge replica)", e);
             } catch (IOException e) {
                 java.util.Optional<String> expired = dev.beacon.tls.TlsErrors.expired(e, "bridge '" + bridgeId + "' (inner TLS)");
                 if (expired.isPresent()) throw new IOException("inner " + expired.get(), e);
+                if (cutWithoutAlert(e)) {
+                    throw new InnerHandshakeFailure("inner TLS handshake with bridge '" + bridgeId + "' via beacon " + beacon
+                            + " cut before it finished (" + e.getMessage() + "; the bridge replica went away), nothing sent", e);
+                }
                 throw new IOException("inner TLS handshake with bridge '" + bridgeId + "' failed: " + e.getMessage()
                         + " (the bridge refuses certificates not issued by its CA or not on its allow-list)", e);
             }

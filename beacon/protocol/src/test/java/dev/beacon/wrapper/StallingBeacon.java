@@ -34,6 +34,8 @@ final class StallingBeacon implements AutoCloseable {
         CONNECTED,
         /** Answers CONNECTED, never answers the inner ClientHello. */
         INNER_TLS,
+        /** Answers CONNECTED, reads the inner ClientHello and closes: a bridge replica that dies as it is handed the stream. */
+        CUT_INNER,
         /** Completes inner TLS, reads the HTTP request, never answers it. */
         ANSWER,
         /** Answers the HTTP request's head and then one body byte every 200 ms, for ever. */
@@ -91,6 +93,11 @@ final class StallingBeacon implements AutoCloseable {
             if (stall == Stall.CONNECTED) return;
             FrameCodec.write(s.getOutputStream(), new Connected(1, "5713a4", "na").toFrame());
             if (stall == Stall.INNER_TLS) return;
+            if (stall == Stall.CUT_INNER) {
+                s.getInputStream().read(new byte[512]); // some of the ClientHello
+                raw.close();
+                return;
+            }
             SSLSocket in = (SSLSocket) inner.getSocketFactory().createSocket(s, null, s.getPort(), true);
             in.setUseClientMode(false);
             in.setNeedClientAuth(true);

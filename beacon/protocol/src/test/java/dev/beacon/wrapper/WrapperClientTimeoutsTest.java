@@ -93,7 +93,7 @@ class WrapperClientTimeoutsTest {
     void aStreamSilentInTheInnerHandshakeCostsTheInnerHandshakeTimeout() throws Exception {
         StallingBeacon silent = beacon(Stall.INNER_TLS);
         long t0 = System.nanoTime();
-        SocketTimeoutException e = assertThrows(SocketTimeoutException.class,
+        java.net.SocketException e = assertThrows(java.net.SocketException.class,
                 () -> new WrapperClient(options(silent)).openOnce(silent.address(), "vault"));
         assertTookAbout(900, since(t0));
         assertTrue(e.getMessage().contains("inner TLS handshake with bridge 'vault'") && e.getMessage().contains("900 ms"), e.getMessage());
@@ -117,6 +117,65 @@ class WrapperClientTimeoutsTest {
         // 500 + 700 + 900 ms of timeouts and three backoffs of at most 200 ms
         assertTrue(took >= 2100 && took < 2100 + 600 + SLACK_MS, "took " + took + " ms");
         assertEquals(List.of(1, 1, 1, 1), List.of(tls.accepted.get(), connected.accepted.get(), innerTls.accepted.get(), healthy.accepted.get()));
+    }
+
+    /**
+     * Defect D2 (docs/operational-readiness.md FM-07): a bridge replica that dies as it is handed the stream cuts the
+     * inner handshake. Nothing was sent, so the wrapper tries again, and another replica (here: another address) serves.
+     * Before, the cut was a plain IOException and the call failed.
+     */
+    @Test
+    void anInnerHandshakeCutWithoutAnAlertIsRetriedBecauseNothingWasSent() throws Exception {
+        StallingBeacon cut = beacon(Stall.CUT_INNER);
+        StallingBeacon healthy = beacon(Stall.NONE);
+        WrapperClient.Options o = options(cut, healthy);
+        o.retryFor = Duration.ofSeconds(10);
+        try (WrapperStream s = new WrapperClient(o).open("vault")) {
+            assertEquals(200, HttpExchange.send(s, "GET", "/v1/secret/data/app", Map.of(), null).status());
+        }
+        assertEquals(List.of(1, 1), List.of(cut.accepted.get(), healthy.accepted.get()));
+        // and alone, the failure says what happened
+        java.net.SocketException e = assertThrows(java.net.SocketException.class,
+                () -> new WrapperClient(options(cut)).openOnce(cut.address(), "vault"));
+        assertTrue(e.getMessage().contains("cut before it finished") && e.getMessage().contains("nothing sent"), e.getMessage());
+    }
+
+    /**
+     * Rule 8: a node that did not answer is tried last by the next calls, so while it stays frozen only the first call
+     * pays its timeout. A bridge-side failure (rule 4) says nothing against the node and does not count.
+     */
+    @Test
+    void anAddressThatDidNotAnswerIsTriedLastByTheNextCalls() throws Exception {
+        StallingBeacon frozen = beacon(Stall.TLS);
+        StallingBeacon healthy = beacon(Stall.NONE);
+        WrapperClient.Options o = options(frozen, healthy);
+        o.retryFor = Duration.ofSeconds(10);
+        WrapperClient client = new WrapperClient(o);
+        long t0 = System.nanoTime();
+        try (WrapperStream s = client.open("vault")) {
+            assertEquals(200, HttpExchange.send(s, "GET", "/v1/secret/data/app", Map.of(), null).status());
+        }
+        assertTrue(since(t0) >= 500, "the first call paid the frozen node's handshake timeout");
+        for (int i = 0; i < 3; i++) {
+            long t1 = System.nanoTime();
+            try (WrapperStream s = client.open("vault")) {
+                assertEquals(200, HttpExchange.send(s, "GET", "/v1/secret/data/app", Map.of(), null).status());
+            }
+            assertTrue(since(t1) < 500, "call " + (i + 2) + " went to the healthy node first: " + since(t1) + " ms");
+        }
+        assertEquals(1, frozen.accepted.get(), "the frozen node was dialled once");
+
+        StallingBeacon cut = beacon(Stall.CUT_INNER);
+        StallingBeacon second = beacon(Stall.NONE);
+        WrapperClient.Options o2 = options(cut, second);
+        o2.retryFor = Duration.ofSeconds(10);
+        WrapperClient c2 = new WrapperClient(o2);
+        for (int i = 0; i < 2; i++) {
+            try (WrapperStream s = c2.open("vault")) {
+                assertEquals(200, HttpExchange.send(s, "GET", "/v1/secret/data/app", Map.of(), null).status());
+            }
+        }
+        assertEquals(2, cut.accepted.get(), "a cut inner handshake is the bridge's, not the node's: the node stays first");
     }
 
     @Test

@@ -209,11 +209,79 @@ class FailureModesIT {
             // Known limit (docs/operational-readiness.md, FM-07): the stream the dying replica carries at the instant
             // of SIGKILL fails, in the inner handshake (which the reference wrapper does not retry) or mid-request
             // (seen in CI). At most that one stream; every later one is served by the other replica.
+            // A stream cut in the inner handshake is retried by the wrapper now (D2: nothing was sent); one cut mid-request
+            // may have reached the upstream and is not sent again.
             assertTrue(failures.size() <= 1, "at most the stream in flight at the kill: " + failures);
-            for (String f : failures) {
-                assertTrue(f.contains("inner TLS handshake") || f.contains("the stream closed before an HTTP response arrived"), f);
-            }
+            for (String f : failures) assertTrue(f.contains("the stream closed before an HTTP response arrived"), f);
             assertTrue(slowest.get() < 5000, "nothing hung: slowest " + slowest.get() + " ms");
+        }
+    }
+
+    /**
+     * FM-19: one of two bridge replicas frozen (SIGSTOP: a GC stall, a hung host) with its sockets open, 20 s, well
+     * inside the 45 s the nodes' control heartbeat takes to notice. The frozen replica's warm connections sit in the
+     * nodes' pools beside the live one's: a node that hands one a stream sees no answer within
+     * limits.bridgeAnswerTimeout (3 s), closes it and that pool (the live replica refills it), and the wrapper, whose
+     * inner handshake was cut with nothing sent, tries again. Before (defect D3), each frozen connection cost a wrapper
+     * its 5 s inner handshake timeout and the read rate fell to a few per 20 s; before D2, the read under way hung for
+     * the whole freeze.
+     */
+    @Test
+    void fm19OneBridgeReplicaFrozen() throws Exception {
+        try (ClusterHarness h = new ClusterHarness(dir, 3).startAll();
+             BridgeReplica r1 = new BridgeReplica(dir.resolve("bridges"), "r1", h.pki, List.of(h.node(0).relay()), h.upstream.address(), Map.of());
+             BridgeReplica r2 = new BridgeReplica(dir.resolve("bridges"), "r2", h.pki, List.of(h.node(1).relay()), h.upstream.address(), Map.of())) {
+            r1.awaitReady(Duration.ofSeconds(30));
+            r2.awaitReady(Duration.ofSeconds(30));
+            Await.until("both replicas hold 3 nodes", Duration.ofSeconds(30), () -> r1.registeredNodes() == 3 && r2.registeredNodes() == 3);
+            WrapperClient w = h.wrapper("steady", h.nodes, Duration.ofSeconds(10));
+            AtomicBoolean stop = new AtomicBoolean();
+            AtomicInteger ok = new AtomicInteger();
+            AtomicLong slowest = new AtomicLong();
+            List<String> failures = Collections.synchronizedList(new ArrayList<>());
+            Thread load = new Thread(() -> {
+                int i = 0;
+                while (!stop.get()) {
+                    long t0 = System.nanoTime();
+                    try (WrapperStream s = w.open(Stack.BRIDGE)) {
+                        int status = HttpExchange.send(s, "GET", "/frozen/" + i++, Map.of(), null).status();
+                        if (status == 200) ok.incrementAndGet(); else failures.add("HTTP " + status);
+                    } catch (Exception e) {
+                        failures.add(ms(t0) + " ms: " + e);
+                    }
+                    slowest.accumulateAndGet(ms(t0), Math::max);
+                }
+            }, "wrapper-load");
+            load.start();
+            int duringFreeze = 0;
+            try {
+                Await.until("requests flowing", Duration.ofSeconds(20), () -> ok.get() > 50);
+                int before = ok.get();
+                long frozenAt = System.nanoTime();
+                r1.signal("STOP");
+                try {
+                    Thread.sleep(20_000); // the fault's duration, not a wait for an event
+                    duringFreeze = ok.get() - before;
+                    double unanswered = 0;
+                    for (NodeProcess n : h.nodes) unanswered += n.metric("beacon_bridge_unanswered_streams_total");
+                    System.out.printf("FM-19 one bridge replica frozen 20 s: %d requests ok meanwhile, %d failed %s, slowest %d ms, "
+                            + "streams the nodes found unanswered and closed with their pools: %.0f%n",
+                            duringFreeze, failures.size(), failures, slowest.get(), unanswered);
+                } finally {
+                    r1.signal("CONT");
+                }
+                int thawed = ok.get();
+                Await.until("requests flowing after the thaw", Duration.ofSeconds(30), () -> ok.get() > thawed + 50);
+                System.out.printf("FM-19 thawed after %d ms: %d ok after, %d failed in all, slowest %d ms%n",
+                        ms(frozenAt), ok.get() - thawed, failures.size(), slowest.get());
+            } finally {
+                stop.set(true);
+                load.join(30_000);
+            }
+            assertEquals(List.of(), List.copyOf(failures), "no request failed while a replica was frozen");
+            // each node pays the bridge answer timeout once or twice, not once per frozen connection
+            assertTrue(duringFreeze >= 20, "reads kept flowing through the live replica: " + duringFreeze + " in 20 s");
+            assertTrue(slowest.get() < 10_000, "slowest " + slowest.get() + " ms");
         }
     }
 

@@ -43,6 +43,8 @@ public final class NodeProcess implements AutoCloseable {
     Path jar = JAR;
     /** Config lines used instead of {@link #with} lines on the next start, when set (a release that lacks a key). */
     List<String> extraOverride;
+    /** CPUs the process may run on (taskset's list, e.g. "1"), or null for all: makes one node the bottleneck of a load test. */
+    String cpus;
     /** Milliseconds from process start to /readyz 200, for the last start. */
     long readyMillis;
 
@@ -98,6 +100,7 @@ public final class NodeProcess implements AutoCloseable {
         Files.writeString(config, mergeSections(yaml));
         List<String> command = new ArrayList<>(commandPrefix);
         command.addAll(List.of(java(), "-Xmx256m", "-jar", jar.toString(), "server", "--config", config.toString()));
+        if (cpus != null) command.addAll(0, List.of("taskset", "-c", cpus));
         ProcessBuilder pb = new ProcessBuilder(command)
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve(id + ".log").toFile()));
         pb.environment().putAll(env);
