@@ -39,7 +39,7 @@ class ChaosIT {
 
     /**
      * One fault: what it does, what it undoes, the nodes whose long streams may break, and the rows of
-     * docs/operational-readiness.md that explain a short request's failure in it (D2, FM-02, FM-08: see {@link #explains}).
+     * docs/operational-readiness.md that explain a short request's failure in it (FM-02, FM-08, protocol.md section 13 rule 5: see {@link #explains}).
      */
     record Scenario(String name, String what, boolean inDefault, Set<String> mayBreak, Set<String> docs, Step fault, Step heal, Duration hold) {
     }
@@ -56,33 +56,30 @@ class ChaosIT {
                     c.net.cut("n1", "n3", Cut.BOTH);
                 }, c -> c.net.healAll(), FAULT));
         s.add(new Scenario("clients-cut", "n1 cut off from wrappers and both bridge namespaces (both ways); peers still reach it", true,
-                Set.of("n1"), Set.of("D2"), c -> {
+                Set.of("n1"), Set.of(), c -> {
                     c.net.cut(Topology.LOAD, "n1", Cut.BOTH);
                     c.net.cut("b1", "n1", Cut.BOTH);
                     c.net.cut("b2", "n1", Cut.BOTH);
                 }, c -> c.net.healAll(), FAULT));
-        // The replica cuts fail requests (defects R2, R3): they run in replicaCutFailsNoRequest (@Disabled) or when named
-        s.add(new Scenario("replica-cut", "bridge namespace b1 (a replica of each bridge) cut off from n2 (both ways) for 15 s", false,
-                Set.of("n2"), Set.of("D2"), c -> c.net.cut("b1", "n2", Cut.BOTH), c -> c.net.healAll(), Duration.ofSeconds(15)));
-        s.add(new Scenario("replica-cut-one-way", "b1 receives nothing from n2 for 15 s; b1's packets still reach n2", false,
-                Set.of("n2"), Set.of("D2"), c -> c.net.cut("b1", "n2", Cut.INTO_A), c -> c.net.healAll(), Duration.ofSeconds(15)));
-        s.add(new Scenario("replica-cut-60s", "b1 cut off from n2 (both ways) for 60 s (only when named; defect R2)", false,
-                Set.of("n2"), Set.of("D2"), c -> c.net.cut("b1", "n2", Cut.BOTH), c -> c.net.healAll(), Duration.ofSeconds(60)));
+        s.add(new Scenario("replica-cut", "bridge namespace b1 (a replica of each bridge) cut off from n2 (both ways)", true,
+                Set.of("n2"), Set.of(), c -> c.net.cut("b1", "n2", Cut.BOTH), c -> c.net.healAll(), FAULT));
+        s.add(new Scenario("replica-cut-one-way", "b1 receives nothing from n2; b1's packets still reach n2", false,
+                Set.of("n2"), Set.of(), c -> c.net.cut("b1", "n2", Cut.INTO_A), c -> c.net.healAll(), FAULT));
         s.add(new Scenario("peers-cut-one-way", "n1 receives nothing from n2 and n3; its packets still reach them", false, Set.of(), Set.of(),
                 c -> {
                     c.net.cut("n1", "n2", Cut.INTO_A);
                     c.net.cut("n1", "n3", Cut.INTO_A);
                 }, c -> c.net.healAll(), FAULT));
-        s.add(new Scenario("freeze-5s", "n2 frozen (SIGSTOP) for 5 s, then SIGCONT", true, Set.of("n2"), Set.of("D2"),
+        s.add(new Scenario("freeze-5s", "n2 frozen (SIGSTOP) for 5 s, then SIGCONT", true, Set.of("n2"), Set.of(),
                 c -> c.node("n2").signal("STOP"), c -> c.node("n2").signal("CONT"), Duration.ofSeconds(5)));
-        s.add(new Scenario("freeze-30s", "n2 frozen (SIGSTOP) for 30 s, then SIGCONT", false, Set.of("n2"), Set.of("D2"),
+        s.add(new Scenario("freeze-30s", "n2 frozen (SIGSTOP) for 30 s, then SIGCONT", false, Set.of("n2"), Set.of(),
                 c -> c.node("n2").signal("STOP"), c -> c.node("n2").signal("CONT"), Duration.ofSeconds(30)));
-        s.add(new Scenario("freeze-120s", "n2 frozen (SIGSTOP) for 120 s, then SIGCONT (only when named)", false, Set.of("n2"), Set.of("D2"),
+        s.add(new Scenario("freeze-120s", "n2 frozen (SIGSTOP) for 120 s, then SIGCONT (only when named)", false, Set.of("n2"), Set.of(),
                 c -> c.node("n2").signal("STOP"), c -> c.node("n2").signal("CONT"), Duration.ofSeconds(120)));
-        s.add(new Scenario("kill-with-streams", "n3 SIGKILLed while carrying long streams, started again 10 s later", true, Set.of("n3"), Set.of("D2", "FM-02"),
+        s.add(new Scenario("kill-with-streams", "n3 SIGKILLed while carrying long streams, started again 10 s later", true, Set.of("n3"), Set.of("FM-02"),
                 c -> c.node("n3").kill9(), c -> c.node("n3").start(), Duration.ofSeconds(10)));
         s.add(new Scenario("restart-stale-presence", "n3 SIGKILLed and started again at once: peers still hold its old presence", true,
-                Set.of("n3"), Set.of("D2", "FM-02"), c -> {
+                Set.of("n3"), Set.of("FM-02"), c -> {
                     c.node("n3").kill9();
                     c.node("n3").start();
                 }, c -> { }, Duration.ofSeconds(1)));
@@ -102,18 +99,16 @@ class ChaosIT {
 
     /**
      * The documented reason a short request may fail in this scenario, or null when nothing explains it. Only a request
-     * in flight at the fault (begun before it, with a second's slack) is excused: D2, the inner TLS handshake of a
-     * stream whose path was taken away at that instant (no request byte sent; the reference wrapper does not retry
-     * it); FM-02, a stream open on a node when it was killed ends with an error; rule 5 of protocol.md section 13, a
-     * request under way on a node that froze or was cut off ends at the read timeout and is not retried (it may have
-     * been applied). FM-08 (any time in its scenario): a
-     * write in flight on a killed OpenBao leader gets 502 ("may have been applied"), not a repeat.
+     * in flight at the fault (begun before it, with a second's slack) is excused: FM-02, a stream open on a node when it
+     * was killed ends with an error; rule 5 of protocol.md section 13, a request under way on a node that froze or was
+     * cut off ends at the read timeout and is not retried (it may have been applied). FM-08 (any time in its
+     * scenario): a write in flight on a killed OpenBao leader gets 502 ("may have been applied"), not a repeat. An inner
+     * TLS handshake cut or timed out is no longer excused: since D2's fix the wrapper retries it (nothing was sent).
      */
     static String explains(Scenario s, Load.Failure f, long faultNanos) {
         String failure = f.what();
         boolean inFlight = f.startNanos() < faultNanos + 1_000_000_000L;
         String node = failure.contains("@") ? failure.substring(failure.indexOf('@') + 1) : null;
-        if (s.docs.contains("D2") && inFlight && failure.equals("inner_tls_handshake")) return "D2";
         if (s.docs.contains("FM-02") && inFlight && node != null && s.mayBreak.contains(node)
                 && !failure.startsWith("read ") && !failure.startsWith("write ")) {
             return "FM-02";
@@ -131,7 +126,7 @@ class ChaosIT {
             List<String> want = Arrays.stream(named.split(",")).map(String::trim).toList();
             return all().stream().filter(x -> want.contains(x.name)).toList();
         }
-        return all().stream().filter(x -> x.inDefault || FULL && !x.name.equals("freeze-120s") && !x.name.startsWith("replica-cut")).toList();
+        return all().stream().filter(x -> x.inDefault || FULL && !x.name.equals("freeze-120s")).toList();
     }
 
     @Test
@@ -193,35 +188,6 @@ class ChaosIT {
                     + "anti-entropy runs every second");
             System.out.printf("CHAOS presence after membership: %d ms%n", (System.nanoTime() - members) / 1_000_000);
         }
-    }
-
-    /**
-     * A bridge replica cut off from one node (15 s, one way, a minute), under load: the node's other replica is
-     * healthy, so no request should fail and none should wait for the cut to heal.
-     */
-    @Test
-    @org.junit.jupiter.api.Disabled("defects R2 and R3 (docs/reliability.md#defects). R2: when b1 is cut off from n2, n2 keeps "
-            + "handing new streams to b1's warm data connections (its whole idle pool there: 4 streams per cut) until 3 missed "
-            + "heartbeats drop b1 (37-40 s by default), while b2 serves n2 all along. R3: each such stream then waits for the "
-            + "wrapper's innerHandshakeTimeout (10 s, rule 4 of protocol.md section 13: 'next address'), but that equals "
-            + "retryFor (10 s), so the first attempt's timeout exhausts the retry budget and the request fails "
-            + "(inner_handshake_timeout) instead of moving on; before branch timeouts the same 4 streams failed after the "
-            + "60 s read timeout (60 s cut) or waited up to 27 s (15 s cut)")
-    void replicaCutFailsNoRequest() throws Exception {
-        String why = Topology.unavailable();
-        assumeTrue(why == null, "chaos tests skipped: " + why);
-        List<String> failed = new ArrayList<>();
-        try (ChaosCluster c = new ChaosCluster(dir);
-             Load load = new Load(c, 16, Duration.ofMillis(300))) {
-            c.awaitConverged(Duration.ofSeconds(120));
-            for (Scenario s : all().stream().filter(x -> x.name.startsWith("replica-cut")).toList()) {
-                Row r = run(c, load, s);
-                System.out.println("CHAOS " + r.markdown());
-                if (r.tally.failed() > 0) failed.add(s.name + ": " + r.failedBy + " " + r.tally.failures);
-                if (r.tally.over5s.get() > 0) failed.add(s.name + ": " + r.tally.over5s + " requests took over 5 s (slowest " + r.tally.slowestMillis + " ms)");
-            }
-        }
-        assertTrue(failed.isEmpty(), "no request fails or waits on the cut replica: " + failed);
     }
 
     /** One row of the table. */
