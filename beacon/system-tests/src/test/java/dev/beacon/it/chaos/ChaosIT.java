@@ -39,7 +39,7 @@ class ChaosIT {
 
     /**
      * One fault: what it does, what it undoes, the nodes whose long streams may break, and the rows of
-     * docs/operational-readiness.md that explain a short request's failure in it (FM-02, FM-08: see {@link #explains}; D2, a cut inner handshake, is retried by the wrapper since it was fixed and excuses nothing).
+     * docs/operational-readiness.md that explain a short request's failure in it (FM-02, FM-08, protocol.md section 13 rule 5: see {@link #explains}).
      */
     record Scenario(String name, String what, boolean inDefault, Set<String> mayBreak, Set<String> docs, Step fault, Step heal, Duration hold) {
     }
@@ -56,33 +56,30 @@ class ChaosIT {
                     c.net.cut("n1", "n3", Cut.BOTH);
                 }, c -> c.net.healAll(), FAULT));
         s.add(new Scenario("clients-cut", "n1 cut off from wrappers and both bridge namespaces (both ways); peers still reach it", true,
-                Set.of("n1"), Set.of("D2"), c -> {
+                Set.of("n1"), Set.of(), c -> {
                     c.net.cut(Topology.LOAD, "n1", Cut.BOTH);
                     c.net.cut("b1", "n1", Cut.BOTH);
                     c.net.cut("b2", "n1", Cut.BOTH);
                 }, c -> c.net.healAll(), FAULT));
-        // R2 and R3 (fixed): the node closes a stream the cut replica leaves unanswered, with its pool; the wrapper retries
-        s.add(new Scenario("replica-cut", "bridge namespace b1 (a replica of each bridge) cut off from n2 (both ways) for 15 s", true,
-                Set.of("n2"), Set.of("D2"), c -> c.net.cut("b1", "n2", Cut.BOTH), c -> c.net.healAll(), Duration.ofSeconds(15)));
-        s.add(new Scenario("replica-cut-one-way", "b1 receives nothing from n2 for 15 s; b1's packets still reach n2", false,
-                Set.of("n2"), Set.of("D2"), c -> c.net.cut("b1", "n2", Cut.INTO_A), c -> c.net.healAll(), Duration.ofSeconds(15)));
-        s.add(new Scenario("replica-cut-60s", "b1 cut off from n2 (both ways) for 60 s (only when named)", false,
-                Set.of("n2"), Set.of("D2"), c -> c.net.cut("b1", "n2", Cut.BOTH), c -> c.net.healAll(), Duration.ofSeconds(60)));
+        s.add(new Scenario("replica-cut", "bridge namespace b1 (a replica of each bridge) cut off from n2 (both ways)", true,
+                Set.of("n2"), Set.of(), c -> c.net.cut("b1", "n2", Cut.BOTH), c -> c.net.healAll(), FAULT));
+        s.add(new Scenario("replica-cut-one-way", "b1 receives nothing from n2; b1's packets still reach n2", false,
+                Set.of("n2"), Set.of(), c -> c.net.cut("b1", "n2", Cut.INTO_A), c -> c.net.healAll(), FAULT));
         s.add(new Scenario("peers-cut-one-way", "n1 receives nothing from n2 and n3; its packets still reach them", false, Set.of(), Set.of(),
                 c -> {
                     c.net.cut("n1", "n2", Cut.INTO_A);
                     c.net.cut("n1", "n3", Cut.INTO_A);
                 }, c -> c.net.healAll(), FAULT));
-        s.add(new Scenario("freeze-5s", "n2 frozen (SIGSTOP) for 5 s, then SIGCONT", true, Set.of("n2"), Set.of("D2"),
+        s.add(new Scenario("freeze-5s", "n2 frozen (SIGSTOP) for 5 s, then SIGCONT", true, Set.of("n2"), Set.of(),
                 c -> c.node("n2").signal("STOP"), c -> c.node("n2").signal("CONT"), Duration.ofSeconds(5)));
-        s.add(new Scenario("freeze-30s", "n2 frozen (SIGSTOP) for 30 s, then SIGCONT", false, Set.of("n2"), Set.of("D2"),
+        s.add(new Scenario("freeze-30s", "n2 frozen (SIGSTOP) for 30 s, then SIGCONT", false, Set.of("n2"), Set.of(),
                 c -> c.node("n2").signal("STOP"), c -> c.node("n2").signal("CONT"), Duration.ofSeconds(30)));
-        s.add(new Scenario("freeze-120s", "n2 frozen (SIGSTOP) for 120 s, then SIGCONT (only when named)", false, Set.of("n2"), Set.of("D2"),
+        s.add(new Scenario("freeze-120s", "n2 frozen (SIGSTOP) for 120 s, then SIGCONT (only when named)", false, Set.of("n2"), Set.of(),
                 c -> c.node("n2").signal("STOP"), c -> c.node("n2").signal("CONT"), Duration.ofSeconds(120)));
-        s.add(new Scenario("kill-with-streams", "n3 SIGKILLed while carrying long streams, started again 10 s later", true, Set.of("n3"), Set.of("D2", "FM-02"),
+        s.add(new Scenario("kill-with-streams", "n3 SIGKILLed while carrying long streams, started again 10 s later", true, Set.of("n3"), Set.of("FM-02"),
                 c -> c.node("n3").kill9(), c -> c.node("n3").start(), Duration.ofSeconds(10)));
         s.add(new Scenario("restart-stale-presence", "n3 SIGKILLed and started again at once: peers still hold its old presence", true,
-                Set.of("n3"), Set.of("D2", "FM-02"), c -> {
+                Set.of("n3"), Set.of("FM-02"), c -> {
                     c.node("n3").kill9();
                     c.node("n3").start();
                 }, c -> { }, Duration.ofSeconds(1)));
@@ -102,10 +99,11 @@ class ChaosIT {
 
     /**
      * The documented reason a short request may fail in this scenario, or null when nothing explains it. Only a request
-     * in flight at the fault (begun before it, with a second's slack) is excused: FM-02, a stream open on a node when it was killed ends with an error; rule 5 of protocol.md section 13, a
-     * request under way on a node that froze or was cut off ends at the read timeout and is not retried (it may have
-     * been applied). FM-08 (any time in its scenario): a
-     * write in flight on a killed OpenBao leader gets 502 ("may have been applied"), not a repeat.
+     * in flight at the fault (begun before it, with a second's slack) is excused: FM-02, a stream open on a node when it
+     * was killed ends with an error; rule 5 of protocol.md section 13, a request under way on a node that froze or was
+     * cut off ends at the read timeout and is not retried (it may have been applied). FM-08 (any time in its
+     * scenario): a write in flight on a killed OpenBao leader gets 502 ("may have been applied"), not a repeat. An inner
+     * TLS handshake cut or timed out is no longer excused: since D2's fix the wrapper retries it (nothing was sent).
      */
     static String explains(Scenario s, Load.Failure f, long faultNanos) {
         String failure = f.what();
@@ -134,7 +132,7 @@ class ChaosIT {
             List<String> want = Arrays.stream(named.split(",")).map(String::trim).toList();
             return all().stream().filter(x -> want.contains(x.name)).toList();
         }
-        return all().stream().filter(x -> x.inDefault || FULL && !x.name.equals("freeze-120s") && !x.name.equals("replica-cut-60s")).toList();
+        return all().stream().filter(x -> x.inDefault || FULL && !x.name.equals("freeze-120s")).toList();
     }
 
     @Test
