@@ -96,5 +96,36 @@ class ChaosSoakIT {
             Files.writeString(out.resolve("soak-summary.md"), sb.toString());
         }
         assertTrue(failed == 0 && log.stream().noneMatch(l -> l.contains("NOT CONVERGED")), "soak: " + failed + " failed requests\n" + String.join("\n", log));
+        List<String> over = overBounds(footprint.slopesPerHour(2));
+        assertTrue(over.isEmpty(), "soak: growth beyond the stated bounds (docs/reliability.md#soak): " + over);
+        List<String> leaks = new ArrayList<>();
+        assertTrue(Files.isDirectory(out.resolve("logs")), "the processes' logs were kept in " + out.resolve("logs"));
+        try (var logs = Files.walk(out.resolve("logs"))) {
+            for (Path p : logs.filter(Files::isRegularFile).toList()) {
+                if (new String(Files.readAllBytes(p), java.nio.charset.StandardCharsets.UTF_8).contains("LEAK:")) leaks.add(p.toString());
+            }
+        }
+        assertTrue(leaks.isEmpty(), "soak: Netty leak reports in " + leaks);
+    }
+
+    /**
+     * The pass bounds, per process, on the least-squares slope after the first 2 minutes: what a leak of one object per
+     * request or per fault would exceed within the run, and what a JVM settling its heap does not.
+     */
+    static final Map<String, Double> BOUNDS_PER_HOUR = Map.of(
+            "heap_after_gc_bytes", 16.0 * (1 << 20),
+            "netty_direct_bytes", 16.0 * (1 << 20),
+            "rss_bytes", 64.0 * (1 << 20),
+            "open_fds", 60.0,
+            "threads", 20.0);
+
+    static List<String> overBounds(Map<String, Double> slopes) {
+        List<String> over = new ArrayList<>();
+        for (Map.Entry<String, Double> e : slopes.entrySet()) {
+            String metric = e.getKey().substring(e.getKey().lastIndexOf(' ') + 1);
+            Double bound = BOUNDS_PER_HOUR.get(metric);
+            if (bound != null && e.getValue() > bound) over.add(e.getKey() + " " + Footprint.human(e.getValue()) + "/h > " + Footprint.human(bound) + "/h");
+        }
+        return over;
     }
 }

@@ -57,7 +57,7 @@ final class Footprint {
     }
 
     private void metrics(String name, String text, double minutes) {
-        double heap = 0, oldGen = 0, nettyDirect = 0, nettyHeap = 0;
+        double heap = 0, oldGen = 0, nettyDirect = 0, nettyHeap = 0, liveAfterGc = -1;
         boolean any = false;
         for (String line : text.split("\n")) {
             if (line.startsWith("#") || line.isBlank()) continue;
@@ -71,6 +71,8 @@ final class Footprint {
                 heap += v;
                 any = true;
                 if (line.contains("Old Gen")) oldGen += v;
+            } else if (line.startsWith("jvm_gc_live_data_size_bytes")) {
+                liveAfterGc = v; // the old generation after the last major collection: heap after GC
             } else if (line.startsWith("netty_allocator_memory_used{")) {
                 if (line.contains("memory_type=\"direct\"")) nettyDirect += v; else nettyHeap += v;
             }
@@ -78,6 +80,7 @@ final class Footprint {
         if (!any) return;
         add(name + " heap_used_bytes", minutes, heap);
         add(name + " old_gen_used_bytes", minutes, oldGen);
+        if (liveAfterGc > 0) add(name + " heap_after_gc_bytes", minutes, liveAfterGc);
         add(name + " netty_direct_bytes", minutes, nettyDirect);
         add(name + " netty_heap_bytes", minutes, nettyHeap);
     }
