@@ -179,31 +179,15 @@ class FailureModesIT {
             r1.awaitReady(Duration.ofSeconds(30));
             r2.awaitReady(Duration.ofSeconds(30));
             Await.until("both replicas hold 3 nodes", Duration.ofSeconds(30), () -> r1.registeredNodes() == 3 && r2.registeredNodes() == 3);
-            WrapperClient w = h.wrapper("steady", h.nodes, Duration.ofSeconds(10));
-            AtomicBoolean stop = new AtomicBoolean();
-            AtomicInteger ok = new AtomicInteger();
-            AtomicLong slowest = new AtomicLong();
-            List<String> failures = Collections.synchronizedList(new ArrayList<>());
-            Thread load = new Thread(() -> {
-                int i = 0;
-                while (!stop.get()) {
-                    long t0 = System.nanoTime();
-                    try (WrapperStream s = w.open(Stack.BRIDGE)) {
-                        int status = HttpExchange.send(s, "GET", "/replica/" + i++, Map.of(), null).status();
-                        if (status == 200) ok.incrementAndGet(); else failures.add("HTTP " + status);
-                    } catch (Exception e) {
-                        failures.add(e.toString());
-                    }
-                    slowest.accumulateAndGet(ms(t0), Math::max);
-                }
-            }, "wrapper-load");
-            load.start();
+            ReadLoop loop = new ReadLoop(h.wrapper("steady", h.nodes, Duration.ofSeconds(10)), "/replica/");
+            AtomicInteger ok = loop.ok;
+            AtomicLong slowest = loop.slowest;
+            List<String> failures = loop.failures;
             Await.until("requests flowing", Duration.ofSeconds(20), () -> ok.get() > 50);
             int before = ok.get();
             r1.kill9();
             Await.until("requests still flowing", Duration.ofSeconds(30), () -> ok.get() > before + 100 || failures.size() > 1);
-            stop.set(true);
-            load.join(30_000);
+            loop.close();
             System.out.printf("FM-07 one bridge replica killed: %d requests ok, %d failed %s, slowest %d ms%n",
                     ok.get(), failures.size(), failures, slowest.get());
             // Known limit (docs/operational-readiness.md, FM-07): the stream the dying replica carries at the instant
@@ -234,27 +218,12 @@ class FailureModesIT {
             r1.awaitReady(Duration.ofSeconds(30));
             r2.awaitReady(Duration.ofSeconds(30));
             Await.until("both replicas hold 3 nodes", Duration.ofSeconds(30), () -> r1.registeredNodes() == 3 && r2.registeredNodes() == 3);
-            WrapperClient w = h.wrapper("steady", h.nodes, Duration.ofSeconds(10));
-            AtomicBoolean stop = new AtomicBoolean();
-            AtomicInteger ok = new AtomicInteger();
-            AtomicLong slowest = new AtomicLong();
-            List<String> failures = Collections.synchronizedList(new ArrayList<>());
-            Thread load = new Thread(() -> {
-                int i = 0;
-                while (!stop.get()) {
-                    long t0 = System.nanoTime();
-                    try (WrapperStream s = w.open(Stack.BRIDGE)) {
-                        int status = HttpExchange.send(s, "GET", "/frozen/" + i++, Map.of(), null).status();
-                        if (status == 200) ok.incrementAndGet(); else failures.add("HTTP " + status);
-                    } catch (Exception e) {
-                        failures.add(ms(t0) + " ms: " + e);
-                    }
-                    slowest.accumulateAndGet(ms(t0), Math::max);
-                }
-            }, "wrapper-load");
-            load.start();
+            ReadLoop loop = new ReadLoop(h.wrapper("steady", h.nodes, Duration.ofSeconds(10)), "/frozen/");
+            AtomicInteger ok = loop.ok;
+            AtomicLong slowest = loop.slowest;
+            List<String> failures = loop.failures;
             int duringFreeze = 0;
-            try {
+            try (loop) {
                 Await.until("requests flowing", Duration.ofSeconds(20), () -> ok.get() > 50);
                 int before = ok.get();
                 long frozenAt = System.nanoTime();
@@ -274,9 +243,6 @@ class FailureModesIT {
                 Await.until("requests flowing after the thaw", Duration.ofSeconds(30), () -> ok.get() > thawed + 50);
                 System.out.printf("FM-19 thawed after %d ms: %d ok after, %d failed in all, slowest %d ms%n",
                         ms(frozenAt), ok.get() - thawed, failures.size(), slowest.get());
-            } finally {
-                stop.set(true);
-                load.join(30_000);
             }
             assertEquals(List.of(), List.copyOf(failures), "no request failed while a replica was frozen");
             // each node pays the bridge answer timeout once or twice, not once per frozen connection
@@ -306,6 +272,38 @@ class FailureModesIT {
             assertTrue(h.node(0).metric("beacon_forwarded_streams_total") <= 0, "served on A, no forward");
             System.out.printf("FM-05 everything on node A: 100 streams in %d ms, all served on A without a forward, bridge holds %s%n",
                     took, h.bridge.connectedNodes().keySet());
+        }
+    }
+
+    /** One wrapper reading through the bridge in a loop on its own thread: reads ok, failures (with their time), slowest. */
+    static final class ReadLoop implements AutoCloseable {
+        final AtomicInteger ok = new AtomicInteger();
+        final AtomicLong slowest = new AtomicLong();
+        final List<String> failures = Collections.synchronizedList(new ArrayList<>());
+        private final AtomicBoolean stop = new AtomicBoolean();
+        private final Thread thread;
+
+        ReadLoop(WrapperClient w, String pathPrefix) {
+            thread = new Thread(() -> {
+                int i = 0;
+                while (!stop.get()) {
+                    long t0 = System.nanoTime();
+                    try (WrapperStream s = w.open(Stack.BRIDGE)) {
+                        int status = HttpExchange.send(s, "GET", pathPrefix + i++, Map.of(), null).status();
+                        if (status == 200) ok.incrementAndGet(); else failures.add("HTTP " + status);
+                    } catch (Exception e) {
+                        failures.add(ms(t0) + " ms: " + e);
+                    }
+                    slowest.accumulateAndGet(ms(t0), Math::max);
+                }
+            }, "wrapper-load");
+            thread.start();
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            stop.set(true);
+            thread.join(30_000);
         }
     }
 
