@@ -223,13 +223,7 @@ public final class WrapperClient {
                         + " ms of CONNECT (setupTimeout; the node accepted the connection, then stopped answering)", e);
             } catch (javax.net.ssl.SSLException e) {
                 // TLS 1.3: the server judges our certificate after our side of the handshake is done; its alert comes here
-                java.util.Optional<String> expired = dev.beacon.tls.TlsErrors.expired(e, "beacon " + beacon);
-                if (expired.isPresent()) {
-                    javax.net.ssl.SSLHandshakeException x = new javax.net.ssl.SSLHandshakeException(expired.get());
-                    x.initCause(e);
-                    throw x;
-                }
-                throw e;
+                throw expiredOr(e, "beacon " + beacon);
             }
             if (frame.type() == FrameType.ERROR) throw Refusal.from(frame).toException();
             if (frame.type() != FrameType.CONNECTED) {
@@ -309,15 +303,18 @@ public final class WrapperClient {
                     + " ms (connectTimeout; a frozen or stalled node, or a black-holed path)", e);
         } catch (IOException e) {
             s.close();
-            java.util.Optional<String> expired = dev.beacon.tls.TlsErrors.expired(e, "beacon " + beacon);
-            if (expired.isPresent()) {
-                javax.net.ssl.SSLHandshakeException x = new javax.net.ssl.SSLHandshakeException(expired.get());
-                x.initCause(e);
-                throw x;
-            }
-            throw e;
+            throw expiredOr(e, "beacon " + beacon);
         }
         return s;
+    }
+
+    /** {@code e} as a "certificate expired" handshake failure naming {@code who} when that is what it was, else {@code e}. */
+    private static IOException expiredOr(IOException e, String who) {
+        java.util.Optional<String> expired = dev.beacon.tls.TlsErrors.expired(e, who);
+        if (expired.isEmpty()) return e;
+        javax.net.ssl.SSLHandshakeException x = new javax.net.ssl.SSLHandshakeException(expired.get());
+        x.initCause(e);
+        return x;
     }
 
     private static java.net.SocketTimeoutException timedOut(String message, Throwable cause) {
