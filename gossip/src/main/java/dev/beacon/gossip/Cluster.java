@@ -74,6 +74,7 @@ public final class Cluster implements AutoCloseable {
     private final Object lock = new Object();
     private final PresenceMap map;                                  // guarded by lock
     private boolean broadcastPending;                               // guarded by lock
+    private StalledConnections stalled;                             // set in begin(), before anti-entropy runs
     private volatile boolean closed;
     private volatile List<Member> members;
     private volatile List<Presence> presence = List.of();
@@ -198,6 +199,7 @@ public final class Cluster implements AutoCloseable {
         }
         try {
             guard().install(atomix.messaging);
+            stalled = new StalledConnections(atomix.messaging);
         } catch (RuntimeException e) {
             stop(System.nanoTime() + CLOSE_TIMEOUT.toNanos());
             throw e;
@@ -416,6 +418,7 @@ public final class Cluster implements AutoCloseable {
 
     private void antiEntropy() {
         try {
+            stalled.sweep();
             byte[] state;
             synchronized (lock) {
                 if (closed) return;

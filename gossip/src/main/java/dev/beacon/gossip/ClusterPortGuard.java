@@ -82,6 +82,7 @@ final class ClusterPortGuard extends ChannelInboundHandlerAdapter {
             child.unsafe().closeForcibly(); // not registered yet: nothing read, no pipeline ran
             return;
         }
+        StalledConnections.apply(child); // a reply path a partition stalled is closed within seconds too
         child.pipeline().addFirst(NAME, new Pending(source));
         ctx.fireChannelRead(child);
     }

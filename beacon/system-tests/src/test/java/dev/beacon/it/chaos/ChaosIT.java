@@ -169,12 +169,6 @@ class ChaosIT {
      * {@code unknown_bridge} for a bridge only they hold.
      */
     @Test
-    @org.junit.jupiter.api.Disabled("defect: after a 60 s partition of n1 from its peers heals, SWIM shows every member reachable "
-            + "within a second, but presence needs another 12-47 s (after a 15 s and a 60 s cut): the presence set is sent "
-            + "fire-and-forget on the Atomix messaging connection that carried it before the cut, and that connection was "
-            + "not closed, only stalled, so the sets wait for TCP's next retransmission (exponential backoff from the cut: "
-            + "25 s, 51 s, 102 s ...). Seen as 'n1 has presence of acme-bridge on 2 nodes' being the last view to converge. "
-            + "See docs/reliability.md#defects")
     void presenceFollowsMembershipWithinSecondsAfterAPartitionHeals() throws Exception {
         String why = Topology.unavailable();
         assumeTrue(why == null, "chaos tests skipped: " + why);
@@ -182,7 +176,9 @@ class ChaosIT {
             c.awaitConverged(Duration.ofSeconds(120));
             c.net.cut("n1", "n2", Cut.BOTH);
             c.net.cut("n1", "n3", Cut.BOTH);
-            Thread.sleep(60_000); // the partition lasts a minute by definition
+            // the fault is a partition of 30 s: TCP's retransmissions of what was sent into it are then due at 25 s and
+            // 51 s after the cut, so a stalled connection would deliver 21 s after the heal (R1, docs/reliability.md)
+            Thread.sleep(30_000);
             c.net.healAll();
             dev.beacon.tls.testing.Await.until("every node sees 3 reachable members", Duration.ofSeconds(60), () -> {
                 String v = c.notConverged();
