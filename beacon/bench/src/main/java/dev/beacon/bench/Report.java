@@ -83,6 +83,8 @@ final class Report {
     String mode = "unpinned";
     /** What ran where in this comparison, for the reader. */
     String placement = "";
+    /** Said once under the machine line, e.g. why the pinned comparison could not run; null when nothing is. */
+    String note;
 
     Figure figure(String key, String label, String unit, boolean higherIsBetter) {
         return figures.computeIfAbsent(key, k -> new Figure(k, label, unit, higherIsBetter));
@@ -204,6 +206,7 @@ final class Report {
                 .append(n > 1 ? " with the spread (min-max)" : "").append("; ratios are of medians. A target is met when its median meets it and ")
                 .append("at least all rounds but one do on their own (all rounds when there are fewer than 3). Command: `")
                 .append(first.command).append("`\n\n");
+        if (first.note != null) b.append(first.note).append("\n\n");
         if (plotLink != null) b.append("Every round's value, per figure and set-up: [").append(plotLink).append("](").append(plotLink).append(")\n\n");
         boolean main = true;
         for (Report r : modes) {

@@ -62,7 +62,7 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--only", split = ",", description = "Run only these workloads: bulk, latency, saturation, setup, handshakes, memory (default: all)")
     java.util.Set<String> only = new java.util.HashSet<>();
 
-    @Option(names = "--histogram", description = "With the memory figure: save node-a's class histogram at the idle peak (WORK/logs/histogram-*.txt)")
+    @Option(names = "--histogram", description = "With the memory figure: save node-a's class histogram at the idle peak (WORK/logs/MODE/histogram-*.txt)")
     boolean histogram;
 
     @Option(names = "--markdown", description = "Write the table into this Markdown file, between the bench markers (e.g. docs/performance.md)")
@@ -119,7 +119,8 @@ final class RunCommand implements Callable<Integer> {
         pin = Pinning.detect();
         List<String> modes = pinning.equals("both") ? List.of("pinned", "unpinned") : List.of(pinning);
         if (!pin.available() && modes.contains("pinned")) {
-            say("cannot pin processes to CPUs (" + pin.unavailable + "): running unpinned only");
+            pinNote = "Pinning was asked for but is not possible here (" + pin.unavailable + "): only the unpinned comparison ran.";
+            say(pinNote);
             modes = List.of("unpinned");
         }
         cpus = Pinning.parse(pin.allowed).size();
@@ -149,6 +150,7 @@ final class RunCommand implements Callable<Integer> {
                 } finally {
                     stopAll();
                 }
+                if (reports.isEmpty()) report.note = pinNote;
                 reports.add(report);
             }
         } finally {
@@ -180,6 +182,7 @@ final class RunCommand implements Callable<Integer> {
 
     private BenchPki pki;
     private Pinning pin;
+    private String pinNote;
     private int cpus;
     private Path logs;
     private long nodeA;
