@@ -132,7 +132,7 @@ final class Plot {
                 }
                 double my = py + ph - (f.median(s) - lo) / (hi - lo) * ph;
                 b.append(String.format(Locale.ROOT, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" stroke-width=\"2\"/>%n",
-                        mx - col * 0.17, mx + col * 0.17, my, my, colour));
+                        mx - Math.min(col * 0.17, 16), mx + Math.min(col * 0.17, 16), my, my, colour));
             }
         }
     }

@@ -519,13 +519,13 @@ final class RunCommand implements Callable<Integer> {
         boolean n = targets.stream().anyMatch(t -> t.name().equals(Target.NGINX));
         long self = ProcessHandle.current().pid();
         if (pinned) {
-            return "Pinned with `taskset`. The relay under test runs alone on CPU " + pin.relayCpu + " with one thread of relaying: beacon node A "
+            return "Pinned with `taskset`. The relay under test runs on CPU " + pin.relayCpu + ", alone among the benchmark's processes (other tenants of a shared machine are not kept off it), with one thread of relaying: beacon node A "
                     + "(`node.ioThreads: 1`; CPUs " + Pinning.of(nodeA) + ")"
                     + (h ? ", HAProxy (`nbthread 1`; CPUs " + Pinning.of(haproxyPid) + ")" : "")
                     + (n ? ", nginx (`worker_processes 1`, master and worker; CPUs " + Pinning.of(nginxPid) + " and "
                             + Pinning.of(Nginx.workers(nginxPid)[0]) + ")" : "")
                     + ". The load generator (CPUs " + Pinning.of(self) + ") and the bench server (CPUs " + Pinning.of(serverPid) + ") share CPU "
-                    + pin.loadCpu + ". Beacon, one hop: one node per core, node B (the node the client dials, `ioThreads: 1`; CPUs "
+                    + pin.loadCpu + " (direct: no relay, only these two, both on CPU " + pin.loadCpu + "). Beacon, one hop: one node per core, node B (the node the client dials, `ioThreads: 1`; CPUs "
                     + Pinning.of(nodeB) + ") beside the load generator and the server, node A on CPU " + pin.relayCpu
                     + ", so this set-up's relay also takes a share of CPU " + pin.loadCpu + ", which the other relays do not get. "
                     + "A JVM that sees one CPU picks the Serial collector by its ergonomics, as it would in a one-CPU container.";
