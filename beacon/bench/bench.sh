@@ -2,7 +2,7 @@
 # The beacon benchmark: direct vs beacon vs HAProxy vs nginx, side by side, on this machine, pinned and unpinned.
 #
 #   ./mvnw -B -DskipTests package          # the README's build
-#   beacon/bench/bench.sh                  # about 40 minutes; updates docs/performance.md, docs/performance.json
+#   beacon/bench/bench.sh                  # about 40 minutes (estimated, not yet timed); updates docs/performance.md, docs/performance.json
 #                                          # and docs/images/performance-rounds.svg
 #   beacon/bench/bench.sh --smoke          # about a minute; checks that it works (CI runs this through BenchSmokeIT)
 #   beacon/bench/bench.sh --install-competitors   # only install HAProxy and nginx (BenchSmokeIT uses this)
