@@ -1,36 +1,66 @@
 #!/usr/bin/env bash
-# The beacon benchmark: direct vs beacon vs HAProxy, side by side, on this machine.
+# The beacon benchmark: direct vs beacon vs HAProxy vs nginx, side by side, on this machine, pinned and unpinned.
 #
 #   ./mvnw -B -DskipTests package          # the README's build
-#   beacon/bench/bench.sh                  # about 10 minutes; updates docs/performance.md and docs/performance.json
-#   beacon/bench/bench.sh --smoke          # seconds; checks that it works (CI runs this through BenchSmokeIT)
+#   beacon/bench/bench.sh                  # about 40 minutes (estimated, not yet timed); updates docs/performance.md, docs/performance.json
+#                                          # and docs/images/performance-rounds.svg
+#   beacon/bench/bench.sh --smoke          # about a minute; checks that it works (CI runs this through BenchSmokeIT)
+#   beacon/bench/bench.sh --install-competitors   # only install HAProxy and nginx (BenchSmokeIT uses this)
 #   beacon/bench/bench.sh --help           # every option
 #
-# Installs HAProxy from Debian's packages if it is missing and raises the open-file limit (10k idle streams
-# need about 20k descriptors in the relay), then runs `java -jar beacon/bench/target/bench.jar run`.
+# Installs HAProxy, and nginx with its stream module, from Debian's packages if they are missing (--no-haproxy,
+# --no-nginx leave them out), raises the open-file limit (10k idle streams need about 20k descriptors in the
+# relay), then runs `java -jar beacon/bench/target/bench.jar run`.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$root"
 jar="beacon/bench/target/bench.jar"
+only_install=false
 
 for a in "$@"; do
   case "$a" in
     -h|--help) exec java -jar "$jar" run --help ;;
+    --install-competitors) only_install=true ;;
   esac
 done
+
+apt_install() { # apt_install WHAT PACKAGE...
+  local what="$1"; shift
+  echo "bench.sh: installing $what (apt-get install $*)..."
+  local sudo_cmd=""
+  [[ $(id -u) -ne 0 ]] && sudo_cmd="sudo"
+  $sudo_cmd apt-get install -y -q "$@" >>/tmp/beacon-bench-apt.log 2>&1 \
+    || { $sudo_cmd apt-get update -q >>/tmp/beacon-bench-apt.log 2>&1 && $sudo_cmd apt-get install -y -q "$@" >>/tmp/beacon-bench-apt.log 2>&1; }
+}
+
+# nginx with a stream module: built in, or Debian's dynamic module (libnginx-mod-stream) in nginx's modules path
+nginx_ok() {
+  command -v nginx >/dev/null 2>&1 || return 1
+  local v dir
+  v="$(nginx -V 2>&1)"
+  if [[ "$v" == *"--with-stream=dynamic"* ]]; then
+    dir="$(sed -n 's/.*--modules-path=\([^ ]*\).*/\1/p' <<<"$v")"
+    [[ -f "${dir:-/usr/lib/nginx/modules}/ngx_stream_module.so" ]]
+  else
+    [[ "$v" == *"--with-stream "* ]]
+  fi
+}
+
+if ! command -v haproxy >/dev/null 2>&1 && [[ " $* " != *" --no-haproxy "* ]]; then
+  apt_install haproxy haproxy \
+    || { echo "bench.sh: could not install haproxy (log: /tmp/beacon-bench-apt.log); pass --no-haproxy to run without it" >&2; exit 1; }
+fi
+# Debian starts the nginx service (its default site on port 80) after installing it where a service manager
+# allows it; the benchmark does not use that service: it runs its own nginx as the current user, on loopback.
+if ! nginx_ok && [[ " $* " != *" --no-nginx "* ]]; then
+  apt_install "nginx and its stream module" nginx libnginx-mod-stream && nginx_ok \
+    || { echo "bench.sh: could not install nginx with its stream module (log: /tmp/beacon-bench-apt.log); pass --no-nginx to run without it" >&2; exit 1; }
+fi
+$only_install && exit 0
 
 if [[ ! -f "$jar" || ! -f beacon/target/beacon.jar ]]; then
   echo "bench.sh: $jar or beacon/target/beacon.jar is missing; build first: ./mvnw -B -DskipTests package" >&2
   exit 2
-fi
-
-if ! command -v haproxy >/dev/null 2>&1 && [[ " $* " != *" --no-haproxy "* ]]; then
-  echo "bench.sh: installing haproxy (apt-get)..."
-  sudo_cmd=""
-  [[ $(id -u) -ne 0 ]] && sudo_cmd="sudo"
-  $sudo_cmd apt-get install -y -q haproxy >/tmp/beacon-bench-apt.log 2>&1 \
-    || { $sudo_cmd apt-get update -q >>/tmp/beacon-bench-apt.log 2>&1 && $sudo_cmd apt-get install -y -q haproxy >>/tmp/beacon-bench-apt.log 2>&1; } \
-    || { echo "bench.sh: could not install haproxy (log: /tmp/beacon-bench-apt.log); pass --no-haproxy to run without it" >&2; exit 1; }
 fi
 
 # 10k idle streams need 20k descriptors in the relay; raising the hard limit needs CAP_SYS_RESOURCE, and without

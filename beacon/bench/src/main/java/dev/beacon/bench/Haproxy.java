@@ -32,6 +32,22 @@ final class Haproxy {
         }
     }
 
+    /** The TLS library HAProxy runs on, from {@code haproxy -vv}, e.g. "OpenSSL 3.0.19 27 Jan 2026". */
+    static String tlsLibrary() {
+        try {
+            Process p = new ProcessBuilder("haproxy", "-vv").redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes());
+            p.waitFor();
+            return out.lines().filter(l -> l.startsWith("Running on")).map(l -> l.substring(l.indexOf(':') + 1).trim()).findFirst()
+                    .orElse("?");
+        } catch (IOException e) {
+            return "?";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "?";
+        }
+    }
+
     static Path writeConfig(Path dir, BenchPki pki, int port, int handshakePort, int serverPort, int threads, int maxconn) throws IOException {
         Path front = BenchPki.bundle(pki.server(), dir.resolve("haproxy-front.pem"));
         Path back = BenchPki.bundle(pki.nodes().get(0), dir.resolve("haproxy-back.pem"));

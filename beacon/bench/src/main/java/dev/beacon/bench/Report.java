@@ -14,10 +14,13 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
-/** Every value of every round, medians, ratios and the targets: printed, as Markdown, and as JSON. */
+/**
+ * One comparison (pinned or unpinned): every value of every round, medians with their spread, ratios and the
+ * targets; printed, as Markdown, and as JSON. {@link #markdown(List, String)} and {@link #json(List)} put the
+ * comparisons of one run together, the first being the main one.
+ */
 final class Report {
-    static final List<String> SETUPS = List.of(Target.DIRECT, Target.BEACON, Target.FORWARD, Target.HAPROXY);
-
+    static final List<String> SETUPS = List.of(Target.DIRECT, Target.BEACON, Target.FORWARD, Target.HAPROXY, Target.NGINX);
     /** A figure: its label, unit, whether higher is better, and per set-up the value of each round. */
     static final class Figure {
         final String key;
@@ -44,6 +47,21 @@ final class Report {
             return n % 2 == 1 ? s.get(n / 2) : (s.get(n / 2 - 1) + s.get(n / 2)) / 2;
         }
 
+        /** The measured (non-NaN) values of a set-up, in round order. */
+        List<Double> measured(String setup) {
+            List<Double> v = new ArrayList<>(values.getOrDefault(setup, List.of()));
+            v.removeIf(d -> d.isNaN());
+            return v;
+        }
+
+        /** "median (min-max)", or the value alone when there is one; "-" when not measured. */
+        String cell(String setup) {
+            List<Double> v = measured(setup);
+            if (v.isEmpty()) return "-";
+            if (v.size() == 1) return fmt(v.get(0));
+            return fmt(median(setup)) + " (" + fmt(Collections.min(v)) + "–" + fmt(Collections.max(v)) + ")";
+        }
+
         Double ratio(String a, String b) {
             Double x = median(a);
             Double y = median(b);
@@ -61,6 +79,12 @@ final class Report {
     final List<Check> checks = new ArrayList<>();
     String command = "";
     int rounds;
+    /** "pinned" or "unpinned". */
+    String mode = "unpinned";
+    /** What ran where in this comparison, for the reader. */
+    String placement = "";
+    /** Said once under the machine line, e.g. why the pinned comparison could not run; null when nothing is. */
+    String note;
 
     Figure figure(String key, String label, String unit, boolean higherIsBetter) {
         return figures.computeIfAbsent(key, k -> new Figure(k, label, unit, higherIsBetter));
@@ -71,8 +95,26 @@ final class Report {
         f.values.computeIfAbsent(setup, s -> new ArrayList<>()).add(value);
     }
 
-    /** Evaluated check: the measured ratio (or value) and whether it meets the target; null when not measured. */
-    record Outcome(Check check, Double value, Double ref, Boolean met, String detail) {
+    /**
+     * Evaluated check: the medians, whether the target is met (null when not measured), and how many rounds met it
+     * on their own ({@code roundsMet} of {@code roundsCompared}).
+     */
+    record Outcome(Check check, Double value, Double ref, Boolean met, String detail, int roundsMet, int roundsCompared) {
+    }
+
+    /** Rounds that must meet a target besides its median: all but one from 3 rounds on, all of them below that. */
+    static int roundsNeeded(int compared) {
+        return compared >= 3 ? compared - 1 : compared;
+    }
+
+    private static boolean meets(Check c, double v, Double ref) {
+        boolean ok = true;
+        if (c.reference() != null) {
+            double ratio = v / ref;
+            ok = c.higherIsBetter() ? ratio >= c.factor() : ratio <= c.factor();
+        }
+        if (c.absoluteMax() != null) ok &= v < c.absoluteMax();
+        return ok;
     }
 
     List<Outcome> outcomes() {
@@ -81,44 +123,57 @@ final class Report {
             Figure f = figures.get(c.figure());
             Double v = f == null ? null : f.median(c.setup());
             Double ref = f == null || c.reference() == null ? null : f.median(c.reference());
-            if (v == null || (c.reference() != null && ref == null)) {
-                out.add(new Outcome(c, v, ref, null, "not measured"));
+            if (v == null || (c.reference() != null && ref == null) || (c.reference() == null && c.absoluteMax() == null)) {
+                out.add(new Outcome(c, v, ref, null, "not measured", 0, 0));
                 continue;
             }
-            boolean met = true;
+            boolean met = meets(c, v, ref);
             StringBuilder d = new StringBuilder();
             if (c.reference() != null) {
-                double ratio = v / ref;
-                met = c.higherIsBetter() ? ratio >= c.factor() : ratio <= c.factor();
-                d.append(String.format(Locale.ROOT, "%s %s / %s %s = %.2f", fmt(v), f.unit, fmt(ref), f.unit, ratio));
+                d.append(String.format(Locale.ROOT, "%s %s / %s %s = %.2f", fmt(v), f.unit, fmt(ref), f.unit, v / ref));
             }
             if (c.absoluteMax() != null) {
-                met &= v < c.absoluteMax();
                 if (d.length() > 0) d.append("; ");
                 d.append(fmt(v)).append(' ').append(f.unit).append(" vs < ").append(fmt(c.absoluteMax()));
             }
-            out.add(new Outcome(c, v, ref, met, d.toString()));
+            // round by round: round i of the set-up against round i of the reference
+            List<Double> a = f.values.getOrDefault(c.setup(), List.of());
+            List<Double> b = c.reference() == null ? null : f.values.getOrDefault(c.reference(), List.of());
+            int compared = 0;
+            int ok = 0;
+            for (int i = 0; i < a.size(); i++) {
+                double x = a.get(i);
+                if (Double.isNaN(x)) continue;
+                Double y = null;
+                if (b != null) {
+                    if (i >= b.size() || b.get(i).isNaN() || b.get(i) == 0) continue;
+                    y = b.get(i);
+                }
+                compared++;
+                if (meets(c, x, y)) ok++;
+            }
+            met &= ok >= roundsNeeded(compared);
+            d.append(String.format(Locale.ROOT, "; %d of %d rounds", ok, compared));
+            out.add(new Outcome(c, v, ref, met, d.toString(), ok, compared));
         }
         return out;
     }
 
+    /** This comparison's table and targets. */
     String markdown() {
         StringBuilder b = new StringBuilder();
-        b.append("Measured ").append(machine.get("date")).append(" on ").append(machine.get("cpus")).append(" cores (")
-                .append(machine.get("cpu")).append("), ").append(machine.get("jdk")).append(", Linux ").append(machine.get("kernel"))
-                .append(", ").append(machine.getOrDefault("haproxy", "no haproxy")).append(", TLS ").append(machine.get("tls"))
-                .append(". Medians of ").append(rounds).append(" rounds in turns. Command: `").append(command).append("`\n\n");
-        b.append("| Figure | unit | direct | beacon | beacon, one hop | haproxy | beacon/direct | beacon/haproxy | one hop/beacon |\n");
-        b.append("|---|---|--:|--:|--:|--:|--:|--:|--:|\n");
+        b.append("| Figure | unit | direct | beacon | beacon, one hop | haproxy | nginx | beacon/direct | beacon/haproxy | beacon/nginx | one hop/beacon |\n");
+        b.append("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n");
         for (Figure f : figures.values()) {
             if (f.values.isEmpty()) continue;
             b.append("| ").append(f.label).append(" | ").append(f.unit);
-            for (String s : SETUPS) b.append(" | ").append(fmt(f.median(s)));
+            for (String s : SETUPS) b.append(" | ").append(f.cell(s));
             b.append(" | ").append(ratio(f.ratio(Target.BEACON, Target.DIRECT)));
             b.append(" | ").append(ratio(f.ratio(Target.BEACON, Target.HAPROXY)));
+            b.append(" | ").append(ratio(f.ratio(Target.BEACON, Target.NGINX)));
             b.append(" | ").append(ratio(f.ratio(Target.FORWARD, Target.BEACON))).append(" |\n");
         }
-        b.append("\nTargets:\n\n| Target | measured | met |\n|---|---|---|\n");
+        b.append("\nTargets (").append(mode).append("):\n\n| Target | measured (medians; rounds meeting it alone) | met |\n|---|---|---|\n");
         for (Outcome o : outcomes()) {
             b.append("| ").append(o.check().text()).append(" | ").append(o.detail()).append(" | ")
                     .append(o.met() == null ? "n/a" : o.met() ? "yes" : "**no**").append(" |\n");
@@ -132,40 +187,95 @@ final class Report {
         return b.toString();
     }
 
-    String json() throws IOException {
-        ObjectMapper m = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-        ObjectNode root = m.createObjectNode();
-        ObjectNode mach = root.putObject("machine");
-        machine.forEach(mach::put);
-        root.put("command", command);
-        root.put("rounds", rounds);
-        ObjectNode cs = root.putObject("ciphers");
+    /** The machine line: what ran, on what. */
+    String machineLine() {
+        return "Measured " + machine.get("date") + " on " + machine.get("cpus") + " cores (" + machine.get("cpu") + "), Linux "
+                + machine.get("kernel") + ", " + machine.get("jdk") + "; " + machine.getOrDefault("haproxy", "no haproxy")
+                + (machine.containsKey("haproxy_tls") ? " (" + machine.get("haproxy_tls") + ")" : "") + "; "
+                + machine.getOrDefault("nginx", "no nginx") + (machine.containsKey("nginx_tls") ? " (" + machine.get("nginx_tls") + ")" : "")
+                + "; beacon, load generator and bench server: TLS " + machine.get("tls") + ", " + machine.get("transport") + ".";
+    }
+
+    /** Every comparison of one run, the first as the main table, with the machine line and a link to the plot. */
+    static String markdown(List<Report> modes, String plotLink) {
+        Report first = modes.get(0);
+        StringBuilder b = new StringBuilder();
+        b.append(first.machineLine()).append("\n\n");
+        int n = first.rounds;
+        b.append(n).append(n == 1 ? " round" : " rounds").append(", every set-up in turns (reversed in even rounds). Each cell is the median over the rounds")
+                .append(n > 1 ? " with the spread (min-max)" : "").append("; ratios are of medians. A target is met when its median meets it and ")
+                .append("at least all rounds but one do on their own (all rounds when there are fewer than 3). Command: `")
+                .append(first.command).append("`\n\n");
+        if (first.note != null) b.append(first.note).append("\n\n");
+        if (plotLink != null) b.append("Every round's value, per figure and set-up: [").append(plotLink).append("](").append(plotLink).append(")\n\n");
+        boolean main = true;
+        for (Report r : modes) {
+            b.append("### ").append(r.mode.equals("pinned") ? "Pinned" : "Unpinned").append(main && modes.size() > 1 ? " (the main comparison)" : "")
+                    .append("\n\n").append(r.placement).append("\n\n").append(r.markdown()).append("\n");
+            main = false;
+        }
+        return b.toString();
+    }
+
+    /** This comparison as JSON: placement, figures (medians, every round, ratios), targets, ciphers. */
+    ObjectNode jsonNode(ObjectMapper m) {
+        ObjectNode o = m.createObjectNode();
+        o.put("placement", placement);
+        ObjectNode cs = o.putObject("ciphers");
         ciphers.forEach(cs::put);
-        ObjectNode figs = root.putObject("figures");
+        ObjectNode figs = o.putObject("figures");
         for (Figure f : figures.values()) {
-            ObjectNode o = figs.putObject(f.key);
-            o.put("label", f.label).put("unit", f.unit).put("higher_is_better", f.higherIsBetter);
-            ObjectNode med = o.putObject("median");
-            ObjectNode raw = o.putObject("rounds");
+            ObjectNode fo = figs.putObject(f.key);
+            fo.put("label", f.label).put("unit", f.unit).put("higher_is_better", f.higherIsBetter);
+            ObjectNode med = fo.putObject("median");
+            ObjectNode min = fo.putObject("min");
+            ObjectNode max = fo.putObject("max");
+            ObjectNode raw = fo.putObject("rounds");
             for (String s : SETUPS) {
                 Double v = f.median(s);
-                if (v != null) med.put(s, round(v));
+                if (v != null) {
+                    med.put(s, round(v));
+                    min.put(s, round(Collections.min(f.measured(s))));
+                    max.put(s, round(Collections.max(f.measured(s))));
+                }
                 if (f.values.containsKey(s)) {
                     ArrayNode a = raw.putArray(s);
                     f.values.get(s).forEach(x -> a.add(x.isNaN() ? null : round(x)));
                 }
             }
-            ObjectNode r = o.putObject("ratios");
+            ObjectNode r = fo.putObject("ratios");
             putRatio(r, "beacon/direct", f.ratio(Target.BEACON, Target.DIRECT));
             putRatio(r, "beacon/haproxy", f.ratio(Target.BEACON, Target.HAPROXY));
+            putRatio(r, "beacon/nginx", f.ratio(Target.BEACON, Target.NGINX));
             putRatio(r, "beacon_1hop/beacon", f.ratio(Target.FORWARD, Target.BEACON));
         }
-        ArrayNode targets = root.putArray("targets");
-        for (Outcome o : outcomes()) {
+        ArrayNode targets = o.putArray("targets");
+        for (Outcome oc : outcomes()) {
             ObjectNode t = targets.addObject();
-            t.put("target", o.check().text()).put("measured", o.detail());
-            if (o.met() == null) t.putNull("met"); else t.put("met", o.met());
+            t.put("target", oc.check().text()).put("measured", oc.detail()).put("rounds_met", oc.roundsMet()).put("rounds_compared", oc.roundsCompared());
+            if (oc.met() == null) t.putNull("met"); else t.put("met", oc.met());
         }
+        return o;
+    }
+
+    /**
+     * Every comparison of one run: the main one's figures, targets and ciphers at the top level (as before there
+     * were two), and each comparison under "modes".
+     */
+    static String json(List<Report> modes) throws IOException {
+        ObjectMapper m = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+        Report first = modes.get(0);
+        ObjectNode root = m.createObjectNode();
+        ObjectNode mach = root.putObject("machine");
+        first.machine.forEach(mach::put);
+        root.put("command", first.command);
+        root.put("rounds", first.rounds);
+        root.put("main", first.mode);
+        root.put("met_rule", "median meets the target and at least rounds-1 rounds do (all rounds when fewer than 3)");
+        ObjectNode main = first.jsonNode(m);
+        root.setAll(main);
+        ObjectNode ms = root.putObject("modes");
+        for (Report r : modes) ms.set(r.mode, r == first ? main : r.jsonNode(m));
         return m.writeValueAsString(root) + "\n";
     }
 

@@ -19,13 +19,14 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * The benchmark: starts a bench server, two beacon nodes (a cluster, the bench bridge on node A) and HAProxy, then
- * measures every figure for direct, beacon, beacon through a one-hop forward, and HAProxy, in turns, several
- * rounds, and reports medians and ratios.
+ * The benchmark: starts a bench server, two beacon nodes (a cluster, the bench bridge on node A), HAProxy and
+ * nginx, then measures every figure for direct, beacon, beacon through a one-hop forward, HAProxy and nginx, in
+ * turns, several rounds, and reports medians with their spread and ratios. It does this twice: pinned (the relay
+ * under test alone on one CPU, load generator and server on another: the main comparison) and unpinned.
  */
 @Command(name = "run", mixinStandardHelpOptions = true,
-        description = {"Measure direct vs beacon vs HAProxy side by side and write a Markdown table and JSON.",
-                "Run it through beacon/bench/bench.sh, which installs HAProxy and raises the open-file limit first."})
+        description = {"Measure direct vs beacon vs HAProxy vs nginx side by side and write a Markdown table, JSON and an SVG plot.",
+                "Run it through beacon/bench/bench.sh, which installs HAProxy and nginx and raises the open-file limit first."})
 final class RunCommand implements Callable<Integer> {
     /** The beacon nodes' JVM: a fixed, pre-touched heap, so RSS growth is native memory and heap growth is live objects. */
     static final List<String> NODE_JVM = List.of("-Xms512m", "-Xmx512m", "-XX:+AlwaysPreTouch");
@@ -36,7 +37,7 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--work", defaultValue = "target/bench-run", description = "Scratch directory: certificates, configs, logs (default: ${DEFAULT-VALUE})")
     Path work;
 
-    @Option(names = "--rounds", defaultValue = "3", description = "Rounds; each measures every set-up once, in alternating order (default: ${DEFAULT-VALUE})")
+    @Option(names = "--rounds", defaultValue = "5", description = "Rounds; each measures every set-up once, in alternating order (default: ${DEFAULT-VALUE})")
     int rounds;
 
     @Option(names = "--idle", defaultValue = "10000", description = "Idle streams for the memory figure (default: ${DEFAULT-VALUE})")
@@ -51,10 +52,17 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--no-haproxy", description = "Leave HAProxy out (it is required otherwise)")
     boolean noHaproxy;
 
+    @Option(names = "--no-nginx", description = "Leave nginx out (it is required otherwise, with its stream module)")
+    boolean noNginx;
+
+    @Option(names = "--pinning", defaultValue = "both",
+            description = "pinned (relay under test on one CPU, load generator and server on another), unpinned, or both, pinned first as the main table (default: ${DEFAULT-VALUE})")
+    String pinning;
+
     @Option(names = "--only", split = ",", description = "Run only these workloads: bulk, latency, saturation, setup, handshakes, memory (default: all)")
     java.util.Set<String> only = new java.util.HashSet<>();
 
-    @Option(names = "--histogram", description = "With the memory figure: save node-a's class histogram at the idle peak (WORK/logs/histogram-*.txt)")
+    @Option(names = "--histogram", description = "With the memory figure: save node-a's class histogram at the idle peak (WORK/logs/MODE/histogram-*.txt)")
     boolean histogram;
 
     @Option(names = "--markdown", description = "Write the table into this Markdown file, between the bench markers (e.g. docs/performance.md)")
@@ -77,6 +85,15 @@ final class RunCommand implements Callable<Integer> {
         if (!noHaproxy && haproxyVersion == null) {
             throw new IllegalArgumentException("haproxy is not installed: run beacon/bench/bench.sh (it installs it), or pass --no-haproxy");
         }
+        String nginxVersion = noNginx ? null : Nginx.version();
+        String nginxModule = nginxVersion == null ? null : Nginx.streamModule();
+        if (!noNginx && (nginxVersion == null || nginxModule == null)) {
+            throw new IllegalArgumentException("nginx " + (nginxVersion == null ? "is not installed" : "has no stream module here")
+                    + ": run beacon/bench/bench.sh (it installs nginx and libnginx-mod-stream), or pass --no-nginx");
+        }
+        if (!List.of("pinned", "unpinned", "both").contains(pinning)) {
+            throw new IllegalArgumentException("--pinning: '" + pinning + "' is not one of pinned, unpinned, both");
+        }
         if (smoke) {
             rounds = 1;
             idle = Math.min(idle, 50);
@@ -87,7 +104,8 @@ final class RunCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("--only: unknown workload '" + w + "' (bulk, latency, saturation, setup, handshakes, memory)");
             }
         }
-        String asked = (smoke ? " --smoke" : rounds != 3 ? " --rounds " + rounds : "")
+        String asked = (smoke ? " --smoke" : rounds != 5 ? " --rounds " + rounds : "")
+                + (pinning.equals("both") ? "" : " --pinning " + pinning)
                 + (idle != 10000 && !smoke ? " --idle " + idle : "") + (seconds != 3 && !smoke ? " --seconds " + seconds : "")
                 + (only.isEmpty() ? "" : " --only " + String.join(",", only));
         int fdLimit = Limits.openFiles();
@@ -98,22 +116,53 @@ final class RunCommand implements Callable<Integer> {
             idle = Math.max(10, maxIdle);
         }
         Files.createDirectories(work);
-        Report report = new Report();
-        report.rounds = rounds;
-        report.command = "beacon/bench/bench.sh" + asked;
-        machine(report, haproxyVersion);
+        pin = Pinning.detect();
+        List<String> modes = pinning.equals("both") ? List.of("pinned", "unpinned") : List.of(pinning);
+        if (!pin.available() && modes.contains("pinned")) {
+            pinNote = "Pinning was asked for but is not possible here (" + pin.unavailable + "): only the unpinned comparison ran.";
+            say(pinNote);
+            modes = List.of("unpinned");
+        }
+        cpus = Pinning.parse(pin.allowed).size();
         Runtime.getRuntime().addShutdownHook(new Thread(this::stopAll));
+        say("certificates (ECDSA P-256, one CA) in " + work.resolve("pki"));
+        pki = BenchPki.create(work.resolve("pki"), 2);
         EventLoopGroup group = Transport.group(2, "load");
+        List<Report> reports = new ArrayList<>();
         try {
-            List<Target> targets = startRig(haproxyVersion != null);
             Dialer dialer = new Dialer(group, TlsContexts.client(TlsMaterial.load(pki.client()), false));
-            awaitForwarding(dialer, targets);
-            measure(report, dialer, targets);
+            for (String mode : modes) {
+                boolean pinned = mode.equals("pinned");
+                Report report = new Report();
+                report.rounds = rounds;
+                report.command = "beacon/bench/bench.sh" + asked;
+                report.mode = mode;
+                machine(report, haproxyVersion, nginxVersion);
+                if (pin.available()) Pinning.self(pinned ? Integer.toString(pin.loadCpu) : pin.allowed);
+                say("---- " + mode + (pinned ? ": relay under test on CPU " + pin.relayCpu + ", load generator and bench server on CPU " + pin.loadCpu
+                        : ": every process on CPUs " + pin.allowed) + " ----");
+                try {
+                    List<Target> targets = startRig(pinned, haproxyVersion != null, nginxModule, work.resolve("logs").resolve(mode));
+                    report.placement = placement(pinned, targets);
+                    say(report.placement);
+                    awaitForwarding(dialer, targets);
+                    measure(report, dialer, targets);
+                } finally {
+                    stopAll();
+                }
+                if (reports.isEmpty()) report.note = pinNote;
+                reports.add(report);
+            }
         } finally {
             stopAll();
+            if (pin.available()) Pinning.self(pin.allowed);
             group.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS);
         }
-        String md = report.markdown();
+        Path plot = markdown != null ? Plot.pathFor(markdown) : work.resolve("performance-rounds.svg");
+        Plot.write(plot, reports);
+        say("per-round plot written to " + plot);
+        String link = markdown != null ? markdown.toAbsolutePath().getParent().relativize(plot.toAbsolutePath()).toString() : plot.toString();
+        String md = Report.markdown(reports, link);
         System.out.println();
         System.out.println(md);
         if (markdown != null) {
@@ -122,7 +171,7 @@ final class RunCommand implements Callable<Integer> {
         }
         if (json != null) {
             Files.createDirectories(json.toAbsolutePath().getParent());
-            Files.writeString(json, report.json());
+            Files.writeString(json, Report.json(reports));
             say("values written to " + json);
         }
         say("done in " + elapsed());
@@ -132,14 +181,27 @@ final class RunCommand implements Callable<Integer> {
     // ---- the rig ----
 
     private BenchPki pki;
+    private Pinning pin;
+    private String pinNote;
+    private int cpus;
+    private Path logs;
     private long nodeA;
     private long nodeB;
+    private long serverPid;
     private long haproxyPid;
+    private long nginxPid;
     private int adminA;
 
-    private List<Target> startRig(boolean withHaproxy) throws Exception {
-        say("certificates (ECDSA P-256, one CA) in " + work.resolve("pki"));
-        pki = BenchPki.create(work.resolve("pki"), 2);
+    /**
+     * Starts the processes of one comparison. Pinned: node A, HAProxy and nginx (the relays under test) on the relay
+     * CPU with one thread, event loop or worker each; the bench server and node B (one node per core for the one-hop
+     * set-up) on the load generator's CPU. Unpinned: one thread, loop or worker per core, anywhere.
+     */
+    private List<Target> startRig(boolean pinned, boolean withHaproxy, String nginxModule, Path logDir) throws Exception {
+        logs = logDir;
+        List<String> onRelay = pinned ? Pinning.on(pin.relayCpu) : List.of();
+        List<String> onLoad = pinned ? Pinning.on(pin.loadCpu) : List.of();
+        int threads = pinned ? 1 : cpus;
         int server = Proc.freePort();
         int[] relay = {Proc.freePort(), Proc.freePort()};
         int[] admin = {Proc.freePort(), Proc.freePort()};
@@ -151,7 +213,8 @@ final class RunCommand implements Callable<Integer> {
             var tls = pki.nodes().get(i);
             Path yaml = work.resolve(id + ".yaml");
             Files.writeString(yaml, String.join("\n",
-                    "node: {id: " + id + ", trustDomain: " + BenchPki.DOMAIN + ", advertiseRelay: \"127.0.0.1:" + relay[i] + "\"}",
+                    "node: {id: " + id + ", trustDomain: " + BenchPki.DOMAIN + ", advertiseRelay: \"127.0.0.1:" + relay[i] + "\""
+                            + (pinned ? ", ioThreads: 1" : "") + "}",
                     "relay: {host: 127.0.0.1, port: " + relay[i] + "}",
                     "admin: {host: 127.0.0.1, port: " + admin[i] + "}",
                     "tls: {cert: " + tls.cert() + ", key: " + tls.key() + ", ca: " + tls.ca() + "}",
@@ -162,17 +225,18 @@ final class RunCommand implements Callable<Integer> {
                             + "maxStreamsPerIdentity: 1000000, maxIdleDataConnectionsPerBridge: 1024, idleTimeout: 1h, "
                             + "maxHandshakesInProgress: 1000000}",
                     "bridges: {poolSize: 16}", ""));
-            List<String> cmd = new ArrayList<>(List.of(Proc.java()));
+            List<String> cmd = new ArrayList<>(i == 0 ? onRelay : onLoad);
+            cmd.add(Proc.java());
             cmd.addAll(NODE_JVM);
             String extra = System.getenv("BENCH_NODE_JVM_OPTS"); // for experiments: extra flags for the beacon nodes
             if (extra != null && !extra.isBlank()) cmd.addAll(List.of(extra.trim().split("\\s+")));
             cmd.addAll(List.of("-jar", beaconJar.toString(), "server", "--config", yaml.toString()));
-            say("starting beacon " + id + " (relay 127.0.0.1:" + relay[i] + ", log " + work.resolve("logs/" + id + ".log") + ")");
-            nodes[i] = start(cmd, work.resolve("logs/" + id + ".log"));
+            say("starting beacon " + id + " (relay 127.0.0.1:" + relay[i] + ", log " + logs.resolve(id + ".log") + ")");
+            nodes[i] = start(cmd, logs.resolve(id + ".log"));
         }
         for (int i = 0; i < 2; i++) {
             int port = admin[i];
-            Proc.await("beacon node-" + (char) ('a' + i), nodes[i], work.resolve("logs/node-" + (char) ('a' + i) + ".log"),
+            Proc.await("beacon node-" + (char) ('a' + i), nodes[i], logs.resolve("node-" + (char) ('a' + i) + ".log"),
                     Duration.ofSeconds(60), () -> Proc.get("http://127.0.0.1:" + port + "/readyz") != null);
         }
         nodeA = nodes[0].pid();
@@ -181,13 +245,15 @@ final class RunCommand implements Callable<Integer> {
         Path ready = work.resolve("server.ready");
         Files.deleteIfExists(ready);
         Path jar = jarDir().resolve("bench.jar");
-        List<String> cmd = new ArrayList<>(List.of(Proc.java(), "-Xms1g", "-Xmx1g", "-cp", jar.toString(), BenchMain.class.getName(), "server",
+        List<String> cmd = new ArrayList<>(onLoad);
+        cmd.addAll(List.of(Proc.java(), "-Xms1g", "-Xmx1g", "-cp", jar.toString(), BenchMain.class.getName(), "server",
                 "--port", Integer.toString(server), "--tls", pki.server().cert().getParent().toString(),
                 "--beacon", "127.0.0.1:" + relay[0], "--bridge-tls", pki.bridge().cert().getParent().toString(),
                 "--ready-file", ready.toString()));
         say("starting the bench server (127.0.0.1:" + server + ", bridge on node-a)");
-        Process srv = start(cmd, work.resolve("logs/server.log"));
-        Proc.await("bench server", srv, work.resolve("logs/server.log"), Duration.ofSeconds(60), () -> Files.exists(ready));
+        Process srv = start(cmd, logs.resolve("server.log"));
+        Proc.await("bench server", srv, logs.resolve("server.log"), Duration.ofSeconds(60), () -> Files.exists(ready));
+        serverPid = srv.pid();
 
         List<Target> targets = new ArrayList<>();
         targets.add(new Target(Target.DIRECT, "direct", server, false, server));
@@ -196,13 +262,31 @@ final class RunCommand implements Callable<Integer> {
         if (withHaproxy) {
             int hp = Proc.freePort();
             int hs = Proc.freePort();
-            Path cfg = Haproxy.writeConfig(work, pki, hp, hs, server, 2,
+            Path cfg = Haproxy.writeConfig(work, pki, hp, hs, server, threads,
                     Math.min(2 * idle + 1024, (Limits.openFiles() - 500) / 2)); // HAProxy needs 2 descriptors per connection
             say("starting haproxy (127.0.0.1:" + hp + ", config " + cfg + ")");
-            Process h = start(List.of("haproxy", "-db", "-f", cfg.toString()), work.resolve("logs/haproxy.log"));
-            Proc.await("haproxy", h, work.resolve("logs/haproxy.log"), Duration.ofSeconds(20), () -> Proc.listening(hp) && Proc.listening(hs));
+            List<String> hcmd = new ArrayList<>(onRelay);
+            hcmd.addAll(List.of("haproxy", "-db", "-f", cfg.toString()));
+            Process h = start(hcmd, logs.resolve("haproxy.log"));
+            Proc.await("haproxy", h, logs.resolve("haproxy.log"), Duration.ofSeconds(20), () -> Proc.listening(hp) && Proc.listening(hs));
             haproxyPid = h.pid();
             targets.add(new Target(Target.HAPROXY, "haproxy", hp, false, hs));
+        }
+        if (nginxModule != null) {
+            int np = Proc.freePort();
+            int ns = Proc.freePort();
+            // a stream is 2 connections in nginx (client side and upstream side), all of them counted per worker
+            int conns = Math.max(1024, Math.min(2 * idle + 1024, Limits.openFiles() - 500));
+            Path cfg = Nginx.writeConfig(work, nginxModule, pki, np, ns, server, threads, conns, Limits.openFiles());
+            say("starting nginx (127.0.0.1:" + np + ", config " + cfg + ")");
+            List<String> ncmd = new ArrayList<>(onRelay);
+            ncmd.addAll(Nginx.command(work.resolve("nginx"), cfg));
+            Process n = start(ncmd, logs.resolve("nginx.log"));
+            int workers = threads;
+            Proc.await("nginx", n, logs.resolve("nginx.log"), Duration.ofSeconds(20),
+                    () -> Proc.listening(np) && Proc.listening(ns) && Nginx.workers(n.pid()).length == workers);
+            nginxPid = n.pid();
+            targets.add(new Target(Target.NGINX, "nginx", np, false, ns));
         }
         return targets;
     }
@@ -254,14 +338,22 @@ final class RunCommand implements Callable<Integer> {
         r.figure("mem_heap", "Idle stream memory, live heap per stream", "KiB", false);
         r.figure("mem_total", "Idle stream memory, RSS + heap per stream", "KiB", false);
         boolean hasHaproxy = targets.stream().anyMatch(t -> t.name().equals(Target.HAPROXY));
-        r.checks.add(new Report.Check("Bulk throughput, 1 stream: beacon >= haproxy", "bulk_1", Target.BEACON, hasHaproxy ? Target.HAPROXY : null, 1.0, true, null));
-        r.checks.add(new Report.Check("Bulk throughput, 16 streams: beacon >= haproxy", "bulk_16", Target.BEACON, hasHaproxy ? Target.HAPROXY : null, 1.0, true, null));
+        boolean hasNginx = targets.stream().anyMatch(t -> t.name().equals(Target.NGINX));
         String lat5 = smoke ? "lat_200_p99" : "lat_5000_p99";
-        r.checks.add(new Report.Check("p99 latency at 5k req/s: beacon <= 1.2x haproxy", lat5, Target.BEACON, hasHaproxy ? Target.HAPROXY : null, 1.2, false, null));
-        r.checks.add(new Report.Check("Setup time p50: beacon <= 1.2x haproxy", "setup_p50", Target.BEACON, hasHaproxy ? Target.HAPROXY : null, 1.2, false, null));
-        r.checks.add(new Report.Check("Setup time p99: beacon <= 1.2x haproxy", "setup_p99", Target.BEACON, hasHaproxy ? Target.HAPROXY : null, 1.2, false, null));
-        r.checks.add(new Report.Check("Idle memory per stream: beacon (RSS + heap) <= haproxy (RSS) and < 20 KiB", "mem_total", Target.BEACON, null, 0, false, 20.0));
-        r.checks.add(new Report.Check("Idle memory per stream: beacon <= haproxy", "mem_total", Target.BEACON, hasHaproxy ? Target.HAPROXY : null, 1.0, false, null));
+        // The targets are HAProxy's; nginx gets the same comparison in the row beside each, for the reader.
+        for (String ref : new String[] {Target.HAPROXY, Target.NGINX}) {
+            boolean has = ref.equals(Target.HAPROXY) ? hasHaproxy : hasNginx;
+            if (ref.equals(Target.NGINX) && !has) continue;
+            String refRef = has ? ref : null;
+            String beside = ref.equals(Target.NGINX) ? " (nginx beside the HAProxy target)" : "";
+            r.checks.add(new Report.Check("Bulk throughput, 1 stream: beacon >= " + ref + beside, "bulk_1", Target.BEACON, refRef, 1.0, true, null));
+            r.checks.add(new Report.Check("Bulk throughput, 16 streams: beacon >= " + ref + beside, "bulk_16", Target.BEACON, refRef, 1.0, true, null));
+            r.checks.add(new Report.Check("p99 latency at 5k req/s: beacon <= 1.2x " + ref + beside, lat5, Target.BEACON, refRef, 1.2, false, null));
+            r.checks.add(new Report.Check("Setup time p50: beacon <= 1.2x " + ref + beside, "setup_p50", Target.BEACON, refRef, 1.2, false, null));
+            r.checks.add(new Report.Check("Setup time p99: beacon <= 1.2x " + ref + beside, "setup_p99", Target.BEACON, refRef, 1.2, false, null));
+            r.checks.add(new Report.Check("Idle memory per stream: beacon <= " + ref + beside, "mem_total", Target.BEACON, refRef, 1.0, false, null));
+        }
+        r.checks.add(new Report.Check("Idle memory per stream: beacon (RSS + heap) < 20 KiB", "mem_total", Target.BEACON, null, 0, false, 20.0));
         r.checks.add(new Report.Check("One-hop forward, 1 stream: >= 80% of local", "bulk_1", Target.FORWARD, Target.BEACON, 0.8, true, null));
         r.checks.add(new Report.Check("One-hop forward, 16 streams: >= 80% of local", "bulk_16", Target.FORWARD, Target.BEACON, 0.8, true, null));
 
@@ -331,14 +423,16 @@ final class RunCommand implements Callable<Integer> {
     private void memory(Report r, Dialer d, Target t, String tag) throws Exception {
         boolean beacon = t.name().equals(Target.BEACON);
         long pid = beacon ? nodeA : haproxyPid;
+        // nginx: its worker(s) hold the connections; the master does not change
+        long[] pids = t.name().equals(Target.NGINX) ? Nginx.workers(nginxPid) : new long[] {pid};
         if (beacon) Proc.gc(pid);
-        long rss0 = Proc.rssBytes(pid);
+        long rss0 = rss(pids);
         long heap0 = beacon ? heapUsed() : 0;
         List<Channel> chans = Workloads.idle(d, t, idle);
         if (beacon) Proc.gc(pid);
-        long rss1 = Proc.rssBytes(pid);
+        long rss1 = rss(pids);
         long heap1 = beacon ? heapUsed() : 0;
-        if (beacon && histogram) Proc.histogram(pid, work.resolve("logs/histogram-" + System.currentTimeMillis() + ".txt"));
+        if (beacon && histogram) Proc.histogram(pid, logs.resolve("histogram-" + System.currentTimeMillis() + ".txt"));
         Workloads.closeAll(chans);
         double rss = (rss1 - rss0) / 1024.0 / idle;
         double heap = beacon ? (heap1 - heap0) / 1024.0 / idle : 0;
@@ -347,6 +441,12 @@ final class RunCommand implements Callable<Integer> {
         r.add("mem_total", t.name(), rss + heap);
         say(tag + " " + idle + " idle streams " + pad(t) + fmt("RSS +%.1f KiB/stream", rss) + (beacon ? fmt(", heap +%.1f KiB/stream", heap) : ""));
         if (beacon) awaitNoStreams();
+    }
+
+    private static long rss(long[] pids) {
+        long sum = 0;
+        for (long p : pids) sum += Proc.rssBytes(p);
+        return sum;
     }
 
     private long heapUsed() {
@@ -362,7 +462,7 @@ final class RunCommand implements Callable<Integer> {
     }
 
     private void awaitNoStreams() {
-        Proc.await("node-a closing idle streams", null, work.resolve("logs/node-a.log"), Duration.ofSeconds(60), () -> {
+        Proc.await("node-a closing idle streams", null, logs.resolve("node-a.log"), Duration.ofSeconds(60), () -> {
             String m = Proc.get("http://127.0.0.1:" + adminA + "/metrics");
             return m != null && m.lines().anyMatch(l -> l.startsWith("beacon_streams_active ") && l.endsWith(" 0.0"));
         });
@@ -373,6 +473,7 @@ final class RunCommand implements Callable<Integer> {
             case Target.BEACON -> new long[] {nodeA};
             case Target.FORWARD -> new long[] {nodeA, nodeB};
             case Target.HAPROXY -> new long[] {haproxyPid};
+            case Target.NGINX -> Nginx.all(nginxPid);
             default -> new long[0];
         };
     }
@@ -390,18 +491,49 @@ final class RunCommand implements Callable<Integer> {
         procs.clear();
     }
 
-    private void machine(Report r, String haproxy) {
+    private void machine(Report r, String haproxy, String nginx) {
         r.machine.put("date", ZonedDateTime.now().format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm z", Locale.ROOT)));
         r.machine.put("cpus", Integer.toString(Runtime.getRuntime().availableProcessors()));
         r.machine.put("cpu", cpuModel());
         r.machine.put("jdk", System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version"));
         r.machine.put("kernel", System.getProperty("os.version"));
-        if (haproxy != null) r.machine.put("haproxy", haproxy);
+        if (haproxy != null) {
+            r.machine.put("haproxy", haproxy.replaceFirst(" - https://haproxy.org/", ""));
+            r.machine.put("haproxy_tls", Haproxy.tlsLibrary());
+        }
+        if (nginx != null) {
+            r.machine.put("nginx", nginx);
+            r.machine.put("nginx_tls", Nginx.tlsLibrary());
+        }
+        r.machine.put("cpus_allowed", pin.allowed);
         r.machine.put("tls", TlsContexts.provider() + (OpenSsl.isAvailable() ? " (" + OpenSsl.versionString() + ")" : ""));
         r.machine.put("transport", Transport.name());
         r.machine.put("beacon_jvm", String.join(" ", NODE_JVM));
         r.machine.put("idle_streams", Integer.toString(idle));
         r.machine.put("window_seconds", Double.toString(seconds));
+    }
+
+    /** What ran where, read back from each process's Cpus_allowed_list, for the report. */
+    private String placement(boolean pinned, List<Target> targets) {
+        boolean h = targets.stream().anyMatch(t -> t.name().equals(Target.HAPROXY));
+        boolean n = targets.stream().anyMatch(t -> t.name().equals(Target.NGINX));
+        long self = ProcessHandle.current().pid();
+        if (pinned) {
+            return "Pinned with `taskset`. The relay under test runs on CPU " + pin.relayCpu + ", alone among the benchmark's processes (other tenants of a shared machine are not kept off it), with one thread of relaying: beacon node A "
+                    + "(`node.ioThreads: 1`; CPUs " + Pinning.of(nodeA) + ")"
+                    + (h ? ", HAProxy (`nbthread 1`; CPUs " + Pinning.of(haproxyPid) + ")" : "")
+                    + (n ? ", nginx (`worker_processes 1`, master and worker; CPUs " + Pinning.of(nginxPid) + " and "
+                            + Pinning.of(Nginx.workers(nginxPid)[0]) + ")" : "")
+                    + ". The load generator (CPUs " + Pinning.of(self) + ") and the bench server (CPUs " + Pinning.of(serverPid) + ") share CPU "
+                    + pin.loadCpu + " (direct: no relay, only these two, both on CPU " + pin.loadCpu + "). Beacon, one hop: one node per core, node B (the node the client dials, `ioThreads: 1`; CPUs "
+                    + Pinning.of(nodeB) + ") beside the load generator and the server, node A on CPU " + pin.relayCpu
+                    + ", so this set-up's relay also takes a share of CPU " + pin.loadCpu + ", which the other relays do not get. "
+                    + "A JVM that sees one CPU picks the Serial collector by its ergonomics, as it would in a one-CPU container.";
+        }
+        return "Unpinned: every process may run on CPUs " + pin.allowed + " (node A: " + Pinning.of(nodeA) + ") and the scheduler decides; "
+                + "the beacon nodes run one event loop per core (" + cpus + ", the default)"
+                + (h ? ", HAProxy `nbthread " + cpus + "`" : "") + (n ? ", nginx `worker_processes " + cpus + "`" : "")
+                + ". The load generator, the bench server and the relays compete for the same cores.";
     }
 
     private static String cpuModel() {

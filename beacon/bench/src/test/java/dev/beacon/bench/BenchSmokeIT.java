@@ -14,8 +14,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The benchmark as a user runs it, in its smoke size: the built bench.jar starts real beacon node processes, the
- * bench server and HAProxy, measures every figure once, and writes the report. What it measures is not checked
- * (that is what the full run is for); that every set-up carried bytes and answered requests is.
+ * bench server, HAProxy and nginx, measures every figure once, pinned and unpinned, and writes the report and the
+ * plot. What it measures is not checked (that is what the full run is for); that every set-up carried bytes and
+ * answered requests in both comparisons is.
  */
 class BenchSmokeIT {
     private static final Path BENCH_JAR = Path.of("target/bench.jar");
@@ -24,56 +25,74 @@ class BenchSmokeIT {
     @Test
     void smokeRunMeasuresEverySetupAndWritesTheReport() throws Exception {
         assertTrue(Files.isReadable(BENCH_JAR), "bench.jar is built before integration tests");
-        boolean haproxy = Haproxy.version() != null || installHaproxy();
+        if (Haproxy.version() == null || Nginx.streamModule() == null) installCompetitors();
+        boolean haproxy = Haproxy.version() != null;
+        boolean nginx = Nginx.streamModule() != null;
+        if (!haproxy) System.out.println("WARNING: haproxy could not be installed; the smoke run leaves it out");
+        if (!nginx) System.out.println("WARNING: nginx with its stream module could not be installed; the smoke run leaves it out");
+        boolean pinning = Pinning.detect().available();
         Path out = Path.of("target/smoke-it");
         List<String> cmd = new ArrayList<>(List.of(Proc.java(), "-jar", BENCH_JAR.toString(), "run", "--smoke",
                 "--beacon-jar", BEACON_JAR.toString(), "--work", out.resolve("work").toString(),
                 "--markdown", out.resolve("performance.md").toString(), "--json", out.resolve("performance.json").toString()));
         if (!haproxy) cmd.add("--no-haproxy");
+        if (!nginx) cmd.add("--no-nginx");
         Path log = out.resolve("run.log");
         Files.createDirectories(out);
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        boolean finished = p.waitFor(240, TimeUnit.SECONDS);
+        boolean finished = p.waitFor(360, TimeUnit.SECONDS);
         if (!finished) p.destroyForcibly();
         String output = Files.readString(log);
         System.out.println(output);
-        assertTrue(finished, "the smoke run finishes within 240 s");
+        assertTrue(finished, "the smoke run finishes within 360 s");
         assertEquals(0, p.exitValue(), "the smoke run exits 0");
 
-        JsonNode r = new ObjectMapper().readTree(out.resolve("performance.json").toFile());
+        JsonNode json = new ObjectMapper().readTree(out.resolve("performance.json").toFile());
         List<String> setups = new ArrayList<>(List.of(Target.DIRECT, Target.BEACON, Target.FORWARD));
         if (haproxy) setups.add(Target.HAPROXY);
-        for (String s : setups) {
-            assertTrue(r.at("/figures/bulk_1/median/" + s).asDouble() > 0, s + " carried bulk bytes");
-            assertTrue(r.at("/figures/bulk_16/median/" + s).asDouble() > 0, s + " carried bulk bytes on 16 streams");
-            assertTrue(r.at("/figures/sat_rate/median/" + s).asDouble() > 0, s + " answered requests");
-            assertTrue(r.at("/figures/lat_200_p99/median/" + s).asDouble() > 0, s + " has a latency figure");
-            assertTrue(r.at("/figures/setup_p50/median/" + s).asDouble() > 0, s + " opened streams");
-            assertEquals("TLSv1.3 TLS_AES_128_GCM_SHA256", r.at("/ciphers/" + s).asText(), s + " speaks TLS 1.3 with the same suite");
+        if (nginx) setups.add(Target.NGINX);
+        List<String> modes = pinning ? List.of("pinned", "unpinned") : List.of("unpinned");
+        assertEquals(modes.get(0), json.get("main").asText(), "pinned is the main comparison when taskset works");
+        for (String mode : modes) {
+            JsonNode r = json.at("/modes/" + mode);
+            for (String s : setups) {
+                String what = mode + " " + s;
+                assertTrue(r.at("/figures/bulk_1/median/" + s).asDouble() > 0, what + " carried bulk bytes");
+                assertTrue(r.at("/figures/bulk_16/median/" + s).asDouble() > 0, what + " carried bulk bytes on 16 streams");
+                assertTrue(r.at("/figures/sat_rate/median/" + s).asDouble() > 0, what + " answered requests");
+                assertTrue(r.at("/figures/lat_200_p99/median/" + s).asDouble() > 0, what + " has a latency figure");
+                assertTrue(r.at("/figures/setup_p50/median/" + s).asDouble() > 0, what + " opened streams");
+                assertEquals("TLSv1.3 TLS_AES_128_GCM_SHA256", r.at("/ciphers/" + s).asText(), what + " speaks TLS 1.3 with the same suite");
+            }
+            for (String s : List.of(Target.BEACON, Target.HAPROXY, Target.NGINX)) {
+                if (!setups.contains(s)) continue;
+                assertTrue(r.at("/figures/handshakes/median/" + s).asDouble() > 0, mode + " " + s + " handshakes counted");
+                assertTrue(r.at("/figures/mem_total/median/" + s).isNumber(), mode + " " + s + " idle memory measured");
+            }
+            if (nginx) assertTrue(r.at("/figures/cpu_relay/median/nginx").asDouble() > 0, mode + " nginx's CPU counted");
+            assertTrue(r.get("targets").size() >= 9, "the report lists the targets");
         }
-        assertTrue(r.at("/figures/handshakes/median/beacon").asDouble() > 0, "beacon handshakes counted");
-        assertTrue(r.at("/figures/mem_total/median/beacon").isNumber(), "beacon idle memory measured");
-        assertTrue(r.get("targets").size() >= 7, "the report lists the issue's targets");
         String md = Files.readString(out.resolve("performance.md"));
+        assertTrue(md.contains("| Figure | unit | direct | beacon | beacon, one hop | haproxy | nginx |"), md);
         assertTrue(md.contains("| Bulk throughput, 1 stream | MB/s |"), md);
+        assertTrue(md.contains("### Unpinned"), md);
+        if (pinning) assertTrue(md.contains("### Pinned (the main comparison)") && md.contains("taskset"), md);
+        if (nginx) assertTrue(md.contains(Nginx.version()), "the machine line names nginx's version: " + md);
         assertTrue(md.contains("<!-- bench:end -->"), "the table sits between the markers");
+        Path plot = out.resolve("images/performance-rounds.svg");
+        assertTrue(md.contains("(images/performance-rounds.svg)"), "the report links the plot: " + md);
+        String svg = Files.readString(plot);
+        assertTrue(svg.startsWith("<svg") && svg.contains("<circle") && svg.contains(">nginx</text>") == nginx, "the plot has dots per round: " + plot);
     }
 
-    /** CI machines start without HAProxy; the benchmark's own script would install it the same way. */
-    private static boolean installHaproxy() {
+    /** CI machines start without HAProxy and nginx; the benchmark's own script installs them (apt-get). */
+    private static void installCompetitors() {
         try {
-            Process p = new ProcessBuilder("apt-get", "install", "-y", "-q", "haproxy").redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-            if (!p.waitFor(180, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                return false;
-            }
-            boolean ok = Haproxy.version() != null;
-            if (!ok) System.out.println("WARNING: haproxy could not be installed; the smoke run leaves it out");
-            return ok;
+            Process p = new ProcessBuilder("bash", "bench.sh", "--install-competitors").redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.INHERIT).start();
+            if (!p.waitFor(300, TimeUnit.SECONDS)) p.destroyForcibly();
         } catch (Exception e) {
-            System.out.println("WARNING: haproxy could not be installed (" + e.getMessage() + "); the smoke run leaves it out");
-            return false;
+            System.out.println("WARNING: bench.sh --install-competitors failed: " + e.getMessage());
         }
     }
 }
