@@ -94,6 +94,23 @@ class ChaosIT {
                     c.net.healAll();
                     if (baoKilled >= 0) c.simAction(baoKilled, "restart");
                 }, FAULT));
+        // every other fault also while OpenBao loses its leader (issue 14: "all of the above while OpenBao loses its
+        // leader"): the leader is killed as the fault begins, so the election (2 s) runs inside it, and restarted at
+        // the heal; only when named or in the full run
+        for (Scenario b : List.copyOf(s)) {
+            if (b.name.contains("+") || b.name.equals("peers-cut") || b.name.equals("freeze-120s")) continue;
+            Set<String> docs = new java.util.HashSet<>(b.docs);
+            docs.add("FM-08");
+            s.add(new Scenario(b.name + "+bao-leader-killed", b.what + ", and the OpenBao leader killed as it begins (restarted at the heal)",
+                    false, b.mayBreak, Set.copyOf(docs), c -> {
+                        b.fault.run(c);
+                        baoKilled = c.simActive();
+                        c.simAction(baoKilled, "kill");
+                    }, c -> {
+                        b.heal.run(c);
+                        if (baoKilled >= 0) c.simAction(baoKilled, "restart");
+                    }, b.hold));
+        }
         return s;
     }
 
