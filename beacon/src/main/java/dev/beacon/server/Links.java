@@ -129,7 +129,6 @@ final class Links {
         Pool pool = pool(target);
         if (pool != null) pool.forwarded();
         tryPooled(inbound, r, target, pool, onLinked, next);
-        if (pool != null) pool.refill(inbound.eventLoop());
     }
 
     /** A pooled link to {@code target} if one is idle, else a fresh dial; a pooled link found dead goes to the next one. */
@@ -139,6 +138,7 @@ final class Links {
         LinkHandler warm = pool == null ? null : pool.take(inbound.eventLoop());
         if (warm == null) {
             dialFresh(inbound, r, target, onLinked, next);
+            if (pool != null) pool.refill(inbound.eventLoop()); // cold: fill it behind this stream
             return;
         }
         if (relay != null) relay.metrics.linkUsed("pool");
@@ -147,9 +147,8 @@ final class Links {
             Relay.LOG.debug("pooled link to node {} was stale ({}), trying another", target.id(), why);
             if (relay != null) relay.metrics.linkStale();
             tryPooled(inbound, r, target, pool, onLinked, next);
-            pool.refill(inbound.eventLoop());
         });
-        warm.use(r, onLinked, next, stale);
+        warm.use(inbound.eventLoop(), r, onLinked, next, stale);
     }
 
     private void dialFresh(Channel inbound, Request r, ClusterView.NodeRef target, Consumer<Channel> onLinked,
@@ -378,6 +377,8 @@ final class Links {
         private Consumer<String> stale;
         private boolean checked;
         private boolean done;
+        /** The loop of the stream that took this link: its replacement is dialled there, so links follow the load. */
+        private EventLoop consumer;
 
         LinkHandler(ClusterView.NodeRef target, Pool pool) {
             this.target = target;
@@ -395,9 +396,10 @@ final class Links {
             this.stale = stale;
         }
 
-        /** A stream takes this idle link (any thread). */
-        void use(Request req, Consumer<Channel> linked, Consumer<ProtocolException> nxt, Consumer<String> onStale) {
+        /** A stream on {@code streamLoop} takes this idle link (any thread). */
+        void use(EventLoop streamLoop, Request req, Consumer<Channel> linked, Consumer<ProtocolException> nxt, Consumer<String> onStale) {
             ctx.channel().eventLoop().execute(() -> {
+                consumer = streamLoop;
                 request(req, linked, nxt, onStale);
                 if (done || !ctx.channel().isActive()) {
                     done = true;
@@ -473,6 +475,7 @@ final class Links {
                 done = true;
                 ctx.pipeline().remove(this);
                 onLinked.accept(ctx.channel());
+                replace(ctx);
             } else if (f.type() == FrameType.ERROR && !done) {
                 ProtocolException refusal = Refusal.from(f).toException();
                 if (stale != null && refusal.code == ErrorCode.TIMEOUT) {
@@ -483,9 +486,20 @@ final class Links {
                 done = true;
                 ctx.close();
                 next.accept(refusal);
+                replace(ctx);
             } else {
                 fail(ctx, "unexpected " + f.type() + " from node " + target.id(), false);
             }
+        }
+
+        /**
+         * A pooled link answered its stream: a replacement is dialled now, after the splice's set-up tasks already
+         * queued on this loop, so the handshake does not compete with the stream it would have delayed.
+         */
+        private void replace(ChannelHandlerContext ctx) {
+            if (pool == null) return;
+            EventLoop loop = consumer != null ? consumer : ctx.channel().eventLoop();
+            loop.execute(() -> pool.refill(loop));
         }
 
         @Override
@@ -518,6 +532,7 @@ final class Links {
                 }
                 return;
             }
+            replace(ctx);
             if (stale != null && mayBeStale) {
                 stale.accept(why);
                 return;

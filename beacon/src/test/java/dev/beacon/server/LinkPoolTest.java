@@ -125,10 +125,12 @@ class LinkPoolTest {
         Frame fw = forwardSent(used);
         assertEquals(FrameType.FORWARD, fw.type());
         assertEquals("vault", fw.text("bridge"));
+        assertEquals(before, dialled.size(), "nothing dialled while the stream sets up");
         used.writeInbound(Frame.of(FrameType.CONNECTED).put("version", 1));
         assertEquals(List.of(used), linked, "the stream is linked over a connection handshaken before it came");
         assertTrue(failed.isEmpty());
-        assertEquals(before + 1, dialled.size(), "one dial, in the background, to put a link back in the pool");
+        wrapper.runPendingTasks();
+        assertEquals(before + 1, dialled.size(), "then one dial, in the background, puts a link back in the pool");
         assertTrue(used.pipeline().toMap().isEmpty(), "the link handler steps aside for the splice");
     }
 
