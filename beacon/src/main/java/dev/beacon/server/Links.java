@@ -50,7 +50,8 @@ final class Links {
     private final PeerCheck peerCheck;
     private final Settings settings;
     private final LongSupplier clock;
-    private final Map<ClusterView.NodeRef, Pool> pools = new ConcurrentHashMap<>();
+    /** Per peer and per event loop: a stream takes a link on its own loop, so the splice never crosses threads. */
+    private final Map<PoolKey, Pool> pools = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
     /** Opens a link's connection on {@code loop} with {@code link} at the end of its pipeline, after TLS and the frame codec. */
@@ -64,16 +65,16 @@ final class Links {
     }
 
     /**
-     * Pool sizing. Per peer that this node forwarded to within {@code keepWarmMs}: at least {@code min} idle links,
-     * more with the recent forward rate (the forwards of {@code rateShareMs}, i.e. what arrives while replacements
-     * handshake), at most {@code max}. Each idle link is retired {@code maxAgeMs} after it was dialled.
+     * Pool sizing, per peer and event loop that forwarded to it within {@code keepWarmMs}: at least {@code min} idle
+     * links, more with the recent forward rate (the forwards of {@code rateShareMs}, i.e. what arrives while
+     * replacements handshake), at most {@code max}. Each idle link is retired {@code maxAgeMs} after it was dialled.
      */
     record Settings(int min, int max, long rateShareMs, long maxAgeMs, long keepWarmMs) {
         static final Settings NONE = new Settings(0, 0, 0, 0, 0);
 
-        /** The defaults: 2 per peer, up to 64, retired at half the handshake timeout, warm for 5 min after the last forward. */
+        /** The defaults: 1 per peer and loop, up to 32, retired at half the handshake timeout, warm 5 min after the last forward. */
         static Settings defaults(long handshakeTimeoutMs) {
-            return new Settings(2, 64, 100, Math.max(500, handshakeTimeoutMs / 2), TimeUnit.MINUTES.toMillis(5));
+            return new Settings(1, 32, 100, Math.max(500, handshakeTimeoutMs / 2), TimeUnit.MINUTES.toMillis(5));
         }
 
         boolean enabled() {
@@ -98,6 +99,9 @@ final class Links {
         this.peerCheck = peerCheck;
         this.settings = settings;
         this.clock = clock;
+    }
+
+    private record PoolKey(ClusterView.NodeRef target, EventLoop loop) {
     }
 
     /** A stream to forward: who asked, for which bridge. */
@@ -126,7 +130,7 @@ final class Links {
         ClusterView.NodeRef target = order.get(i);
         Consumer<ProtocolException> next = e -> inbound.eventLoop().execute(
                 () -> attempt(inbound, r, order, i + 1, e, onLinked, onFail));
-        Pool pool = pool(target);
+        Pool pool = pool(target, inbound.eventLoop());
         if (pool != null) pool.forwarded();
         tryPooled(inbound, r, target, pool, onLinked, next);
     }
@@ -135,10 +139,10 @@ final class Links {
     private void tryPooled(Channel inbound, Request r, ClusterView.NodeRef target, Pool pool, Consumer<Channel> onLinked,
                            Consumer<ProtocolException> next) {
         if (!inbound.isActive()) return;
-        LinkHandler warm = pool == null ? null : pool.take(inbound.eventLoop());
+        LinkHandler warm = pool == null ? null : pool.take();
         if (warm == null) {
             dialFresh(inbound, r, target, onLinked, next);
-            if (pool != null) pool.refill(inbound.eventLoop()); // cold: fill it behind this stream
+            if (pool != null) pool.refill(); // cold: fill it behind this stream
             return;
         }
         if (relay != null) relay.metrics.linkUsed("pool");
@@ -148,7 +152,7 @@ final class Links {
             if (relay != null) relay.metrics.linkStale();
             tryPooled(inbound, r, target, pool, onLinked, next);
         });
-        warm.use(inbound.eventLoop(), r, onLinked, next, stale);
+        warm.use(r, onLinked, next, stale);
     }
 
     private void dialFresh(Channel inbound, Request r, ClusterView.NodeRef target, Consumer<Channel> onLinked,
@@ -166,20 +170,20 @@ final class Links {
         });
     }
 
-    /** The pool for {@code target}, created on its first forward; null when pooling is off or links are closed. */
-    private Pool pool(ClusterView.NodeRef target) {
+    /** The pool for {@code target} on {@code loop}, created on its first forward; null when pooling is off or links are closed. */
+    private Pool pool(ClusterView.NodeRef target, EventLoop loop) {
         if (!settings.enabled() || closed) return null;
-        return pools.computeIfAbsent(target, Pool::new);
+        return pools.computeIfAbsent(new PoolKey(target, loop), k -> new Pool(k.target(), k.loop()));
     }
 
     /** Membership changed: pools of nodes that left (or moved to another address) are closed. */
     void retain(Collection<ClusterView.NodeRef> members) {
         Set<ClusterView.NodeRef> live = new HashSet<>(members);
-        for (Iterator<Map.Entry<ClusterView.NodeRef, Pool>> it = pools.entrySet().iterator(); it.hasNext(); ) {
-            Map.Entry<ClusterView.NodeRef, Pool> e = it.next();
-            if (!live.contains(e.getKey())) {
+        for (Iterator<Map.Entry<PoolKey, Pool>> it = pools.entrySet().iterator(); it.hasNext(); ) {
+            Map.Entry<PoolKey, Pool> e = it.next();
+            if (!live.contains(e.getKey().target())) {
                 it.remove();
-                e.getValue().close("node " + e.getKey().id() + " is no longer a live member");
+                e.getValue().close("node " + e.getKey().target().id() + " is no longer a live member");
             }
         }
     }
@@ -200,8 +204,9 @@ final class Links {
 
     /** Idle pooled links to one node (tests). */
     int idle(ClusterView.NodeRef target) {
-        Pool p = pools.get(target);
-        return p == null ? 0 : p.idleCount();
+        int n = 0;
+        for (Map.Entry<PoolKey, Pool> e : pools.entrySet()) if (e.getKey().target().equals(target)) n += e.getValue().idleCount();
+        return n;
     }
 
     private ChannelFuture dialTls(EventLoop loop, String host, int port, ChannelHandler link) {
@@ -220,6 +225,8 @@ final class Links {
      */
     private final class Pool {
         private final ClusterView.NodeRef target;
+        /** Every link of this pool lives on it, and so do the streams that take them. */
+        private final EventLoop loop;
         private final ArrayDeque<LinkHandler> idle = new ArrayDeque<>();
         private int dialing;
         private long lastForward;
@@ -231,8 +238,9 @@ final class Links {
         private boolean retryScheduled;
         private boolean gone;
 
-        Pool(ClusterView.NodeRef target) {
+        Pool(ClusterView.NodeRef target, EventLoop loop) {
             this.target = target;
+            this.loop = loop;
             this.lastForward = clock.getAsLong();
             this.bucketStart = lastForward;
         }
@@ -266,26 +274,17 @@ final class Links {
             return (int) Math.min(settings.max(), Math.max(settings.min(), byRate));
         }
 
-        /** An idle link, preferring one on {@code loop} (the splice then stays on one thread). */
-        synchronized LinkHandler take(EventLoop loop) {
-            LinkHandler any = null;
-            for (LinkHandler h : idle) {
-                if (h.loop() == loop) {
-                    idle.remove(h);
-                    return h;
-                }
-                if (any == null) any = h;
-            }
-            if (any != null) idle.remove(any);
-            return any;
+        /** The oldest idle link, or null. */
+        synchronized LinkHandler take() {
+            return idle.pollFirst();
         }
 
         synchronized int idleCount() {
             return idle.size();
         }
 
-        /** Dials what is missing, on {@code loop} (the loop of the stream that used one: links follow the load). */
-        void refill(EventLoop loop) {
+        /** Dials what is missing. */
+        void refill() {
             int n;
             synchronized (this) {
                 long now = clock.getAsLong();
@@ -296,7 +295,7 @@ final class Links {
                             synchronized (this) {
                                 retryScheduled = false;
                             }
-                            refill(loop);
+                            refill();
                         }, retryAt - now, TimeUnit.NANOSECONDS);
                     }
                     return;
@@ -309,7 +308,7 @@ final class Links {
             for (int k = 0; k < n; k++) {
                 LinkHandler h = new LinkHandler(target, this);
                 dialer.dial(loop, to.host(), to.port(), h).addListener((ChannelFuture f) -> {
-                    if (!f.isSuccess()) dialFailed(loop, "connect: " + f.cause().getMessage());
+                    if (!f.isSuccess()) dialFailed("connect: " + f.cause().getMessage());
                 });
             }
         }
@@ -327,16 +326,16 @@ final class Links {
         }
 
         /** An idle link closed, was refused, or aged out: drop it and make up for it. */
-        void lost(LinkHandler h, EventLoop loop) {
+        void lost(LinkHandler h) {
             boolean was;
             synchronized (this) {
                 was = idle.remove(h);
             }
-            if (was) refill(loop);
+            if (was) refill();
         }
 
         /** A pool dial failed (connect, TLS, identity): counted, and refills back off. */
-        void dialFailed(EventLoop loop, String why) {
+        void dialFailed(String why) {
             synchronized (this) {
                 dialing--;
                 failures++;
@@ -344,7 +343,7 @@ final class Links {
                 retryAt = clock.getAsLong() + TimeUnit.MILLISECONDS.toNanos(backoffMs);
             }
             Relay.LOG.info("cluster link pool: dial failed node={} address={} reason=\"{}\"", target.id(), target.relayAddress(), why);
-            refill(loop);
+            refill();
         }
 
         void close(String why) {
@@ -377,16 +376,10 @@ final class Links {
         private Consumer<String> stale;
         private boolean checked;
         private boolean done;
-        /** The loop of the stream that took this link: its replacement is dialled there, so links follow the load. */
-        private EventLoop consumer;
 
         LinkHandler(ClusterView.NodeRef target, Pool pool) {
             this.target = target;
             this.pool = pool;
-        }
-
-        EventLoop loop() {
-            return ctx == null ? null : ctx.channel().eventLoop();
         }
 
         void request(Request r, Consumer<Channel> onLinked, Consumer<ProtocolException> next, Consumer<String> stale) {
@@ -396,10 +389,9 @@ final class Links {
             this.stale = stale;
         }
 
-        /** A stream on {@code streamLoop} takes this idle link (any thread). */
-        void use(EventLoop streamLoop, Request req, Consumer<Channel> linked, Consumer<ProtocolException> nxt, Consumer<String> onStale) {
+        /** A stream takes this idle link (on the pool's loop, the stream's own). */
+        void use(Request req, Consumer<Channel> linked, Consumer<ProtocolException> nxt, Consumer<String> onStale) {
             ctx.channel().eventLoop().execute(() -> {
-                consumer = streamLoop;
                 request(req, linked, nxt, onStale);
                 if (done || !ctx.channel().isActive()) {
                     done = true;
@@ -449,7 +441,7 @@ final class Links {
                 if (r == null && !done) {
                     done = true;
                     ctx.close();
-                    pool.lost(this, ctx.channel().eventLoop());
+                    pool.lost(this);
                 }
             }, settings.maxAgeMs(), TimeUnit.MILLISECONDS);
             if (!pool.park(this)) {
@@ -497,9 +489,7 @@ final class Links {
          * queued on this loop, so the handshake does not compete with the stream it would have delayed.
          */
         private void replace(ChannelHandlerContext ctx) {
-            if (pool == null) return;
-            EventLoop loop = consumer != null ? consumer : ctx.channel().eventLoop();
-            loop.execute(() -> pool.refill(loop));
+            if (pool != null) pool.loop.execute(pool::refill);
         }
 
         @Override
@@ -525,9 +515,9 @@ final class Links {
                 // dialling or idle for the pool: nobody waits on it
                 if (pool != null) {
                     if (checked) {
-                        pool.lost(this, ctx.channel().eventLoop());
+                        pool.lost(this);
                     } else {
-                        pool.dialFailed(ctx.channel().eventLoop(), why);
+                        pool.dialFailed(why);
                     }
                 }
                 return;
