@@ -43,6 +43,7 @@ public final class BeaconNode implements AutoCloseable {
         this.relay = new Relay(config, nodeId, tls, meters);
         this.linkTls = new ReloadingTls("link", config.tls.files(), m -> TlsContexts.client(m, false), meters);
         relay.links = new Links(relay, linkTls);
+        relay.metrics.idleLinks(relay.links);
         new NettyAllocatorMetrics(relay.allocator).bindTo(meters);
         io.micrometer.core.instrument.Gauge.builder("beacon_buffered_bytes", relay, Relay::bufferedBytes).baseUnit("bytes")
                 .description("Relayed bytes queued in the beacon, waiting for a slow reader").register(meters);
@@ -81,7 +82,8 @@ public final class BeaconNode implements AutoCloseable {
                         Map.of(GossipClusterView.RELAY, advertised, "protocol_versions", dev.beacon.protocol.Protocol.SUPPORTED_VERSIONS.toString()),
                         meters))
                 : new ClusterView.SingleNode(nodeId, advertised);
-        relay.cluster.onNodesChanged(relay::announceMembers);
+        relay.cluster.onNodesChanged(relay::membersChanged);
+        relay.membersChanged(); // the members known at start
         relay.open();
         tls.watch(config.tls.reloadInterval);
         linkTls.watch(config.tls.reloadInterval);

@@ -106,6 +106,7 @@ final class EntryHandler extends FrameHandler {
                         "the client certificate carries no valid spiffe:// identity"));
                 return;
             }
+            relay.metrics.handshakeDone(identity.role().label());
             String td = relay.config.node.trustDomain;
             if (!td.isEmpty() && !td.equals(identity.trustDomain())) {
                 classified = refused = true; // no frame on a refused connection is acted on

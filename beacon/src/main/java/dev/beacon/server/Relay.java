@@ -53,6 +53,17 @@ public final class Relay {
     /** The cluster (or a single node): who else is live, who holds which bridge. Set before open(). */
     volatile ClusterView cluster;
     Links links;
+    /**
+     * The IP addresses of the other live members' relay addresses. Connections from them skip the per-source rate:
+     * they carry forwarded streams (decisions/0012). Handshake admission, TLS and FORWARD's node check still apply.
+     */
+    private volatile java.util.Set<String> memberSources = java.util.Set.of();
+    /** Resolves members' relay host names off the event loops and the gossip thread, one membership change at a time. */
+    private final java.util.concurrent.ExecutorService resolver = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "relay-member-resolver");
+        t.setDaemon(true);
+        return t;
+    });
 
     /** The client a trusted PROXY header named, on connections that had one (relay.proxyProtocol). */
     static final AttributeKey<InetSocketAddress> CLIENT = AttributeKey.valueOf("beacon.client");
@@ -168,7 +179,7 @@ public final class Relay {
      * (counted and, unless refusals flood, logged). Cheap: nothing of TLS exists yet.
      */
     private String admit(String source) {
-        if (!perSource.tryAcquire(source)) {
+        if (!memberSources.contains(source) && !perSource.tryAcquire(source)) {
             metrics.handshakeFailed("rate_limited");
             if (refusalLog.admit("rate_limited")) {
                 LOG.warn("refused source={} reason=rate_limited limit={}/s", source, config.limits.connectionsPerSecondPerSource);
@@ -221,6 +232,37 @@ public final class Relay {
         return cluster.nodes().stream().map(n -> new Members.Node(n.id(), n.relayAddress())).toList();
     }
 
+    /** Membership changed: bridges are told, pools of links to departed nodes closed, the members' addresses noted. */
+    void membersChanged() {
+        announceMembers();
+        List<ClusterView.NodeRef> nodes = cluster.nodes();
+        if (links != null) links.retain(nodes);
+        try {
+            resolver.execute(() -> resolveMemberSources(nodes));
+        } catch (java.util.concurrent.RejectedExecutionException stopped) {
+            // stopping
+        }
+    }
+
+    private void resolveMemberSources(List<ClusterView.NodeRef> nodes) {
+        java.util.Set<String> ips = new java.util.HashSet<>();
+        for (ClusterView.NodeRef n : nodes) {
+            if (n.id().equals(nodeId)) continue;
+            try {
+                String host = dev.beacon.config.HostPort.parse(n.relayAddress()).host();
+                for (java.net.InetAddress a : java.net.InetAddress.getAllByName(host)) ips.add(a.getHostAddress());
+            } catch (RuntimeException | java.net.UnknownHostException e) {
+                LOG.info("member relay address not resolved node={} address={} reason=\"{}\"", n.id(), n.relayAddress(), e.getMessage());
+            }
+        }
+        memberSources = java.util.Set.copyOf(ips);
+    }
+
+    /** Sources exempt from the per-source rate now (tests). */
+    java.util.Set<String> memberSources() {
+        return memberSources;
+    }
+
     /** Tells every connected bridge the new membership, so it can hold a connection to each node. */
     void announceMembers() {
         if (draining) return;
@@ -258,6 +300,7 @@ public final class Relay {
     /** Stops taking new connections and streams, and tells bridges to go elsewhere. */
     void beginDrain() {
         draining = true;
+        if (links != null) links.close(); // no stream is forwarded from here any more
         cluster.withdrawAll(); // others stop routing streams here at once
         if (server != null) server.close().syncUninterruptibly();
         long hint = config.drain.reconnectHint.toMillis();
@@ -266,6 +309,8 @@ public final class Relay {
     }
 
     void stop() {
+        if (links != null) links.close();
+        resolver.shutdownNow();
         if (server != null) server.close().syncUninterruptibly();
         all.close().awaitUninterruptibly();
         acceptor.shutdownGracefully(0, 2, java.util.concurrent.TimeUnit.SECONDS);

@@ -28,6 +28,9 @@ final class RelayMetrics {
     final AtomicInteger activeStreams = new AtomicInteger();
     final Counter refusalsNotLogged;
     final Counter unansweredStreams;
+    private final Map<String, Counter> handshakes = new ConcurrentHashMap<>();
+    private final Map<String, Counter> linksUsed = new ConcurrentHashMap<>();
+    private final Counter staleLinks;
 
     RelayMetrics(MeterRegistry registry, Registry bridges) {
         this.registry = registry;
@@ -49,6 +52,8 @@ final class RelayMetrics {
                         + "first bytes (a frozen or stalled replica): closed, with that bridge's idle pool on this node").register(registry);
         forwardedBytes = Counter.builder("beacon_forwarded_bytes_total")
                 .description("Bytes carried over node-to-node links (both ways, counted on each node of the hop)").register(registry);
+        staleLinks = Counter.builder("beacon_node_links_stale_total")
+                .description("Pooled node-to-node links found closed when a stream took them (the stream tried another)").register(registry);
         Gauge.builder("beacon_streams_active", activeStreams, AtomicInteger::get).description("Spliced streams open now").register(registry);
         Gauge.builder("beacon_bridges_registered", bridges, Registry::registeredCount).description("Bridges with a control connection").register(registry);
         Gauge.builder("beacon_bridge_idle_data_connections", bridges, Registry::idleCount).description("Warm data connections waiting for a stream").register(registry);
@@ -57,6 +62,27 @@ final class RelayMetrics {
     void handshakesInProgress(HandshakeAdmission h) {
         Gauge.builder("beacon_handshakes_in_progress", h, HandshakeAdmission::inProgress)
                 .description("Relay connections whose TLS handshake is under way (bounded by limits.maxHandshakesInProgress)").register(registry);
+    }
+
+    /** A TLS handshake on the relay port that completed with a valid identity, by the client's role. */
+    void handshakeDone(String role) {
+        handshakes.computeIfAbsent(role, r -> Counter.builder("beacon_handshakes_total").tag("role", r)
+                .description("TLS handshakes completed on the relay port with a valid client identity, by role").register(registry)).increment();
+    }
+
+    /** A forwarded stream's link: "pool" (pre-handshaked) or "dial" (a fresh connection, the pool had none). */
+    void linkUsed(String from) {
+        linksUsed.computeIfAbsent(from, f -> Counter.builder("beacon_node_links_used_total").tag("from", f)
+                .description("Node-to-node links that carried a FORWARD, by where they came from: pool or dial").register(registry)).increment();
+    }
+
+    void linkStale() {
+        staleLinks.increment();
+    }
+
+    void idleLinks(Links links) {
+        Gauge.builder("beacon_node_links_idle", links, Links::idle)
+                .description("Pre-handshaked node-to-node links waiting for a forwarded stream (all peers)").register(registry);
     }
 
     AtomicInteger connections(String role) {

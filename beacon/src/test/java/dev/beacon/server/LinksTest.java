@@ -12,6 +12,7 @@ import dev.beacon.protocol.ProtocolException;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandler;
+import io.netty.channel.EventLoop;
 import io.netty.channel.embedded.EmbeddedChannel;
 import java.net.ConnectException;
 import java.util.ArrayList;
@@ -43,9 +44,10 @@ class LinksTest {
     private final List<Channel> linked = new ArrayList<>();
     private final List<ProtocolException> failed = new ArrayList<>();
 
-    private final Links links = new Links(null, this::dial); // the relay is used only by the TLS dialer and handshake
+    /** Without a pool: every stream dials (the pooled cases are in LinkPoolTest). */
+    private final Links links = new Links(null, this::dial, (ch, node) -> { }, Links.Settings.NONE, System::nanoTime);
 
-    private ChannelFuture dial(Channel inbound, String host, int port, ChannelHandler link) {
+    private ChannelFuture dial(EventLoop loop, String host, int port, ChannelHandler link) {
         if (unreachable.contains(port)) {
             // a refused connect: the channel never became active, so its handler sees nothing
             EmbeddedChannel never = new EmbeddedChannel();
