@@ -25,13 +25,14 @@ final class Stack implements AutoCloseable {
     final BeaconNode node;
     final Bridge bridge;
 
-    private Stack(Path dir, Consumer<BeaconConfig> tweak) throws Exception {
+    private Stack(Path dir, Consumer<BeaconConfig> tweak, Consumer<BridgeConfig> bridgeTweak) throws Exception {
         pki = TestPki.create(dir);
         nodeFiles = pki.node("n1");
         upstream = new TestUpstream();
         node = startNode(nodeFiles, tweak);
 
         BridgeConfig c = bridgeConfig(pki, List.of("localhost:" + node.relayAddress().getPort()), upstream.address());
+        bridgeTweak.accept(c);
         c.validate();
         bridge = new Bridge(c).start();
         Await.until("bridge registered with a warm pool", Duration.ofSeconds(20), bridge::ready);
@@ -87,11 +88,15 @@ final class Stack implements AutoCloseable {
     }
 
     static Stack start(Path dir) throws Exception {
-        return new Stack(dir, c -> { });
+        return new Stack(dir, c -> { }, c -> { });
     }
 
     static Stack start(Path dir, Consumer<BeaconConfig> tweak) throws Exception {
-        return new Stack(dir, tweak);
+        return new Stack(dir, tweak, c -> { });
+    }
+
+    static Stack startWithBridge(Path dir, Consumer<BridgeConfig> bridgeTweak) throws Exception {
+        return new Stack(dir, c -> { }, bridgeTweak);
     }
 
     String beaconAddress() {
