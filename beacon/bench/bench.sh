@@ -2,11 +2,15 @@
 # The beacon benchmark: direct vs beacon vs HAProxy vs nginx, side by side, on this machine, pinned and unpinned.
 #
 #   ./mvnw -B -DskipTests package          # the README's build
-#   beacon/bench/bench.sh                  # about 40 minutes (estimated, not yet timed); updates docs/performance.md, docs/performance.json
+#   beacon/bench/bench.sh                  # about 50 minutes (estimated, not yet timed); updates docs/performance.md, docs/performance.json
 #                                          # and docs/images/performance-rounds.svg
-#   beacon/bench/bench.sh --smoke          # about a minute; checks that it works (CI runs this through BenchSmokeIT)
+#   beacon/bench/bench.sh --smoke          # about 2 minutes; checks that it works (CI runs this through BenchSmokeIT)
 #   beacon/bench/bench.sh --install-competitors   # only install HAProxy and nginx (BenchSmokeIT uses this)
 #   beacon/bench/bench.sh --help           # every option
+#
+# Only a full run (all workloads, 5 rounds or more, --pinning both) writes docs/: a partial one (--only, --rounds
+# below 5, --pinning pinned or unpinned) goes to target/bench-partial/, and --smoke to target/bench-smoke/, unless
+# --markdown or --json name the files; the run's last line says where it wrote and why.
 #
 # Installs HAProxy, and nginx with its stream module, from Debian's packages if they are missing (--no-haproxy,
 # --no-nginx leave them out), raises the open-file limit (10k idle streams need about 20k descriptors in the
@@ -19,7 +23,13 @@ only_install=false
 
 for a in "$@"; do
   case "$a" in
-    -h|--help) exec java -jar "$jar" run --help ;;
+    -h|--help)
+      echo "bench.sh [OPTIONS]: runs the benchmark below after installing HAProxy and nginx; a full run writes docs/performance.md,"
+      echo "docs/performance.json and docs/images/performance-rounds.svg. A partial run (--only, --rounds below 5, --pinning other"
+      echo "than both) writes target/bench-partial/ instead, --smoke target/bench-smoke/, unless --markdown or --json are given."
+      echo "--install-competitors only installs HAProxy and nginx."
+      echo
+      exec java -jar "$jar" run --help ;;
     --install-competitors) only_install=true ;;
   esac
 done
@@ -67,7 +77,26 @@ fi
 # it the benchmark measures as many idle streams as the limit allows (it says so).
 ulimit -n 1048576 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
+# A partial run must not overwrite the published result: the same rule as the run's last line (RunCommand.written)
+partial=false
+args=("$@")
+for ((i = 0; i < ${#args[@]}; i++)); do
+  a="${args[i]}"
+  next="${args[i + 1]:-}"
+  case "$a" in
+    --only|--only=*) partial=true ;;
+    --rounds|--rounds=*)
+      v="$next"
+      if [[ "$a" == --rounds=* ]]; then v="${a#--rounds=}"; fi
+      if [[ "$v" =~ ^[0-9]+$ ]] && (( v < 5 )); then partial=true; fi ;;
+    --pinning|--pinning=*)
+      v="$next"
+      if [[ "$a" == --pinning=* ]]; then v="${a#--pinning=}"; fi
+      if [[ "$v" != both ]]; then partial=true; fi ;;
+  esac
+done
 out=(--markdown docs/performance.md --json docs/performance.json)
+if $partial; then out=(--markdown target/bench-partial/performance.md --json target/bench-partial/performance.json); fi
 [[ " $* " == *" --smoke "* ]] && out=(--markdown target/bench-smoke/performance.md --json target/bench-smoke/performance.json)
 [[ " $* " == *" --markdown"* || " $* " == *" --json"* ]] && out=()
 exec java -Xms1g -Xmx1g -jar "$jar" run --beacon-jar beacon/target/beacon.jar "${out[@]}" "$@"

@@ -31,6 +31,8 @@ class BenchSmokeIT {
         if (!haproxy) System.out.println("WARNING: haproxy could not be installed; the smoke run leaves it out");
         if (!nginx) System.out.println("WARNING: nginx with its stream module could not be installed; the smoke run leaves it out");
         boolean pinning = Pinning.detect().available();
+        boolean opensslSpeed = !Double.isNaN(Floor.bytesPerSecond(List.of()));
+        if (!opensslSpeed) System.out.println("WARNING: openssl speed does not run here; the CPU floor is left unmeasured");
         Path out = Path.of("target/smoke-it");
         List<String> cmd = new ArrayList<>(List.of(Proc.java(), "-jar", BENCH_JAR.toString(), "run", "--smoke",
                 "--beacon-jar", BEACON_JAR.toString(), "--work", out.resolve("work").toString(),
@@ -40,11 +42,11 @@ class BenchSmokeIT {
         Path log = out.resolve("run.log");
         Files.createDirectories(out);
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        boolean finished = p.waitFor(360, TimeUnit.SECONDS);
+        boolean finished = p.waitFor(480, TimeUnit.SECONDS);
         if (!finished) p.destroyForcibly();
         String output = Files.readString(log);
         System.out.println(output);
-        assertTrue(finished, "the smoke run finishes within 360 s");
+        assertTrue(finished, "the smoke run finishes within 480 s");
         assertEquals(0, p.exitValue(), "the smoke run exits 0");
 
         JsonNode json = new ObjectMapper().readTree(out.resolve("performance.json").toFile());
@@ -70,11 +72,36 @@ class BenchSmokeIT {
                 assertTrue(r.at("/figures/mem_total/median/" + s).isNumber(), mode + " " + s + " idle memory measured");
             }
             if (nginx) assertTrue(r.at("/figures/cpu_relay/median/nginx").asDouble() > 0, mode + " nginx's CPU counted");
+            if (opensslSpeed) {
+                assertTrue(r.at("/floor/s_per_gb").asDouble() > 0, mode + " the physical CPU floor measured: " + r.get("floor"));
+                assertTrue(r.at("/figures/cpu_floor/median/beacon").asDouble() > 0, mode + " beacon's relay CPU per GB / floor has a value");
+            }
+            assertTrue(r.at("/figures/ready_1/median/beacon").asDouble() > 0, mode + " node start to ready, alone, measured");
+            assertTrue(r.at("/figures/ready_3/median/beacon").asDouble() > 0, mode + " node start to ready, three at once, measured");
+            assertTrue(r.at("/figures/ready_1/median/haproxy").isMissingNode(), mode + " start to ready is the beacon's alone (a dash for the others)");
+            List<String> texts = new ArrayList<>();
+            r.get("targets").forEach(t -> texts.add(t.get("target").asText()));
+            for (String t : List.of("Relay CPU per GB: beacon <= 1.5x the physical floor", "Node start to ready, alone: <= 1000 ms",
+                    "Node start to ready, cluster of three at once: <= 1000 ms", "Idle stream memory: beacon (RSS + heap) <= 12 KiB",
+                    "One-hop setup time p50: <= 1.2x beacon local")) {
+                assertTrue(texts.contains(t), mode + " lists the target '" + t + "': " + texts);
+            }
+            for (String t : texts) {
+                if (t.startsWith("Relay CPU per GB") || t.startsWith("Node start to ready")) {
+                    JsonNode target = null;
+                    for (JsonNode x : r.get("targets")) if (x.get("target").asText().equals(t)) target = x;
+                    assertTrue(target.get("met").isBoolean() || !opensslSpeed && t.startsWith("Relay"), mode + " '" + t + "' was evaluated: " + target);
+                }
+            }
             assertTrue(r.get("targets").size() >= 9, "the report lists the targets");
         }
         String md = Files.readString(out.resolve("performance.md"));
         assertTrue(md.contains("| Figure | unit | direct | beacon | beacon, one hop | haproxy | nginx |"), md);
         assertTrue(md.contains("| Bulk throughput, 1 stream | MB/s |"), md);
+        assertTrue(md.contains("| Relay CPU per GB / floor (16 streams) | x | - | "), md);
+        assertTrue(md.contains("| Node start to /readyz 200, alone | ms | - | "), md);
+        assertTrue(md.contains("| Node start to /readyz 200, cluster of three started at once (all three) | ms | - | "), md);
+        if (opensslSpeed) assertTrue(md.contains("Physical floor of relay CPU per GB"), md);
         assertTrue(md.contains("### Unpinned"), md);
         if (pinning) assertTrue(md.contains("### Pinned (the main comparison)") && md.contains("taskset"), md);
         if (nginx) assertTrue(md.contains(Nginx.version()), "the machine line names nginx's version: " + md);

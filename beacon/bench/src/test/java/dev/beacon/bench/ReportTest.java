@@ -57,6 +57,91 @@ class ReportTest {
     }
 
     @Test
+    void issue15TargetsStrictlyBelowAtMostAndWithinAFactorOfLocal() {
+        Report r = new Report();
+        r.figure("lat_1000_p99", "Latency at 1k req/s, p99", "ms", false);
+        r.figure("setup_p50", "Setup, p50", "ms", false);
+        r.figure("bulk_16", "Bulk throughput, 16 streams", "MB/s", true);
+        r.figure("cpu_floor", "Relay CPU per GB / floor (16 streams)", "x", false);
+        r.figure("ready_1", "Node start to /readyz 200, alone", "ms", false);
+        r.figure("mem_total", "Idle stream memory, RSS + heap per stream", "KiB", false);
+        for (int i = 0; i < 5; i++) {
+            r.add("lat_1000_p99", Target.BEACON, 2.0);
+            r.add("lat_1000_p99", Target.HAPROXY, 2.0);
+            r.add("setup_p50", Target.BEACON, 2.0);
+            r.add("setup_p50", Target.FORWARD, new double[] {2.5, 2.2, 2.6, 2.3, 2.1}[i]);
+            r.add("bulk_16", Target.BEACON, 1000);
+            r.add("bulk_16", Target.FORWARD, new double[] {900, 950, 890, 920, 980}[i]);
+            r.add("cpu_floor", Target.BEACON, new double[] {1.4, 1.5, 1.6, 1.45, 1.49}[i]);
+            r.add("ready_1", Target.BEACON, new double[] {900, 1000, 1100, 1200, 950}[i]);
+            r.add("mem_total", Target.BEACON, 12.0);
+        }
+        r.checks.add(new Report.Check("p99 at 1k: beacon < haproxy", "lat_1000_p99", Target.BEACON, Target.HAPROXY, 1.0, false, null, true));
+        r.checks.add(new Report.Check("p99 at 1k: beacon <= haproxy", "lat_1000_p99", Target.BEACON, Target.HAPROXY, 1.0, false, null));
+        r.checks.add(new Report.Check("One-hop setup p50 <= 1.2x local", "setup_p50", Target.FORWARD, Target.BEACON, 1.2, false, null));
+        r.checks.add(new Report.Check("One hop, 16 streams >= 0.9x local", "bulk_16", Target.FORWARD, Target.BEACON, 0.9, true, null));
+        r.checks.add(new Report.Check("CPU <= 1.5x floor", "cpu_floor", Target.BEACON, null, 0, false, 1.5));
+        r.checks.add(new Report.Check("ready <= 1000 ms", "ready_1", Target.BEACON, null, 0, false, 1000.0));
+        r.checks.add(new Report.Check("memory <= 12 KiB", "mem_total", Target.BEACON, null, 0, false, 12.0));
+        var out = r.outcomes();
+        assertFalse(out.get(0).met(), "equal to HAProxy is not below it");
+        assertEquals(0, out.get(0).roundsMet());
+        assertTrue(out.get(1).met(), "equal to HAProxy is at or below it");
+        assertFalse(out.get(2).met(), "one hop's setup p50 2.3 / 2.0 = 1.15 meets 1.2x, but 2.5 and 2.6 do not: 3 of 5 rounds");
+        assertEquals(3, out.get(2).roundsMet());
+        assertTrue(out.get(3).met(), "920 / 1000 and 4 of 5 rounds at 0.9x or more");
+        assertEquals(4, out.get(3).roundsMet());
+        assertTrue(out.get(4).met(), "median 1.49 and 4 of 5 rounds within 1.5x (1.5 itself counts)");
+        assertFalse(out.get(5).met(), "median 1000 ms meets 1000, but 1100 and 1200 are two rounds over");
+        assertEquals(3, out.get(5).roundsMet());
+        assertTrue(out.get(6).met(), "12 KiB is at most 12 KiB");
+        String md = r.markdown();
+        assertTrue(md.contains("| CPU <= 1.5x floor | 1.49 x vs <= 1.50; 4 of 5 rounds | yes |"), md);
+        assertTrue(md.contains("| ready <= 1000 ms | 1,000 ms vs <= 1,000; 3 of 5 rounds | **no** |"), md);
+    }
+
+    @Test
+    void theFloorIsInTheReportAndTheJson() throws Exception {
+        Report r = new Report();
+        r.mode = "pinned";
+        r.rounds = 2;
+        r.figure("cpu_floor", "Relay CPU per GB / floor (16 streams)", "x", false);
+        r.add("cpu_floor", Target.BEACON, 2.0);
+        r.floorCommand = "taskset -c 1 openssl speed -mr -evp aes-128-gcm -seconds 1 -bytes 16384";
+        for (double bps : new double[] {4.0e9, 5.0e9}) {
+            r.floorBytesPerSecond.add(bps);
+            r.floor.values.computeIfAbsent("floor", k -> new java.util.ArrayList<>()).add(Floor.secondsPerGb(bps));
+        }
+        String md = r.markdown();
+        assertTrue(md.contains("| Relay CPU per GB / floor (16 streams) | x | - | 2.00 |"), md);
+        assertTrue(md.contains("Physical floor of relay CPU per GB (a blind relay decrypts and re-encrypts every byte once): 0.45 (0.40–0.50) s/GB"), md);
+        assertTrue(md.contains("`taskset -c 1 openssl speed -mr -evp aes-128-gcm -seconds 1 -bytes 16384` (4.50 GB/s)"), md);
+        var json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(Report.json(List.of(r)));
+        assertEquals(0.45, json.at("/floor/s_per_gb").asDouble(), 1e-9);
+        assertEquals(0.4, json.at("/floor/s_per_gb_min").asDouble(), 1e-9);
+        assertEquals(5.0e9, json.at("/floor/rounds_bytes_per_second/1").asDouble(), 1);
+        assertEquals(r.floorCommand, json.at("/modes/pinned/floor/command").asText());
+    }
+
+    @Test
+    void opensslSpeedIsParsedInItsMachineReadableAndItsTableForm() {
+        String mr = "+DT:AES-128-GCM:1:16384\n+R:54118:AES-128-GCM:0.160000\n+H:16384\n+F:25:AES-128-GCM:5541683200.00\n";
+        assertEquals(5541683200.0, Floor.parse(mr), 1);
+        String mrAll = "+H:16:64:256:1024:8192:16384\n+F:25:AES-128-GCM:1.0:2.0:3.0:4.0:5.0:4470000000.00\n";
+        assertEquals(4.47e9, Floor.parse(mrAll), 1);
+        String one = "version: 3.0.19\nThe 'numbers' are in 1000s of bytes per second processed.\n"
+                + "type          16384 bytes\nAES-128-GCM    5622005.76k\n";
+        assertEquals(5622005760.0, Floor.parse(one), 1);
+        String all = "type             16 bytes     64 bytes    256 bytes   1024 bytes   8192 bytes  16384 bytes\n"
+                + "AES-128-GCM     512345.12k   1400000.00k  3000000.00k  4000000.00k  4400000.00k  4470000.00k\n";
+        assertEquals(4.47e9, Floor.parse(all), 1);
+        assertTrue(Double.isNaN(Floor.parse("speed: Unknown option -bytes\n")));
+        assertTrue(Double.isNaN(Floor.parse("type 16 bytes\nAES-128-GCM 0.00k\n")), "no 16384 column");
+        assertEquals(0.447, Floor.secondsPerGb(4.47e9), 0.001, "2 x 1e9 / 4.47 GB/s");
+        assertTrue(Double.isNaN(Floor.secondsPerGb(Double.NaN)));
+    }
+
+    @Test
     void pinnedIsTheMainTableUnpinnedTheSecondAndBothAreInTheJson() throws Exception {
         Report pinned = new Report();
         pinned.mode = "pinned";

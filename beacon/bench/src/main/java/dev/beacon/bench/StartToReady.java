@@ -1,0 +1,165 @@
+package dev.beacon.bench;
+
+import dev.beacon.tls.TlsFiles;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Node start to ready: from just before {@code ProcessBuilder.start()} of a beacon node to the first 200 from its
+ * admin {@code /readyz}, polled every 10 ms; for a cluster started at once, until every node has answered 200.
+ * The nodes run as a self-hoster would start them: {@code java -jar beacon.jar server --config FILE}, no JVM flags
+ * (plus {@code BENCH_NODE_JVM_OPTS} when set), a minimal config; alone with the cluster off (a single node's
+ * config), three with {@code cluster.enabled} and each other as peers. They are killed after each sample.
+ */
+final class StartToReady {
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(500)).build();
+    /** Past this a sample counts as not measured (NaN) rather than stopping the run: a loaded machine is slow, not broken. */
+    static final Duration MAX = Duration.ofSeconds(120);
+
+    private final Path beaconJar;
+    private final Path work;
+    private final List<TlsFiles> nodeTls;
+    private final List<Process> registry;
+    private int sample;
+
+    /**
+     * @param nodeTls one certificate per node of the largest cluster measured (node-c, node-d, ... in the PKI)
+     * @param registry where started processes are listed, so the run's shutdown hook stops them too
+     */
+    StartToReady(Path beaconJar, Path work, List<TlsFiles> nodeTls, List<Process> registry) {
+        this.beaconJar = beaconJar;
+        this.work = work;
+        this.nodeTls = nodeTls;
+        this.registry = registry;
+        ready(0); // the HTTP client's first use loads its classes: not inside a measurement
+    }
+
+    /**
+     * Starts {@code prefixes.size()} nodes at once (node i behind {@code prefixes.get(i)}, e.g. a taskset), and
+     * returns the milliseconds until all of them answered /readyz with 200 (NaN when one did not within {@link #MAX}).
+     * One node: cluster off. A node that exits fails the run, with its log's tail.
+     */
+    double measure(List<List<String>> prefixes, Path logDir) throws Exception {
+        int n = prefixes.size();
+        if (n > nodeTls.size()) throw new IllegalArgumentException(n + " nodes, but certificates for " + nodeTls.size());
+        sample++;
+        int[] relay = new int[n];
+        int[] admin = new int[n];
+        int[] gossip = new int[n];
+        for (int i = 0; i < n; i++) {
+            relay[i] = Proc.freePort();
+            admin[i] = Proc.freePort();
+            gossip[i] = Proc.freePort();
+        }
+        List<List<String>> cmds = new ArrayList<>();
+        List<Path> logs = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            String id = "node-" + (char) ('c' + i);
+            TlsFiles tls = nodeTls.get(i);
+            List<String> peers = new ArrayList<>();
+            for (int j = 0; j < n; j++) if (j != i) peers.add("\"127.0.0.1:" + gossip[j] + "\"");
+            Path yaml = work.resolve("ready-" + n + "-" + id + ".yaml");
+            Files.writeString(yaml, String.join("\n",
+                    "node: {id: " + id + ", trustDomain: " + BenchPki.DOMAIN + ", advertiseRelay: \"127.0.0.1:" + relay[i] + "\"}",
+                    "relay: {host: 127.0.0.1, port: " + relay[i] + "}",
+                    "admin: {host: 127.0.0.1, port: " + admin[i] + "}",
+                    "tls: {cert: " + tls.cert() + ", key: " + tls.key() + ", ca: " + tls.ca() + "}",
+                    n == 1 ? "" : "cluster: {enabled: true, host: 127.0.0.1, port: " + gossip[i] + ", peers: [" + String.join(", ", peers) + "]}",
+                    ""));
+            List<String> cmd = new ArrayList<>(prefixes.get(i));
+            cmd.add(Proc.java());
+            String extra = System.getenv("BENCH_NODE_JVM_OPTS");
+            if (extra != null && !extra.isBlank()) cmd.addAll(List.of(extra.trim().split("\\s+")));
+            cmd.addAll(List.of("-jar", beaconJar.toString(), "server", "--config", yaml.toString()));
+            cmds.add(cmd);
+            Path log = logDir.resolve("ready-" + n + "-" + sample + "-" + id + ".log");
+            Files.createDirectories(logDir);
+            logs.add(log);
+        }
+        List<Process> ps = new ArrayList<>();
+        long[] readyAt = new long[n]; // nanoseconds from t0
+        long t0 = System.nanoTime(); // just before the first ProcessBuilder.start()
+        try {
+            for (int i = 0; i < n; i++) {
+                Process p = new ProcessBuilder(cmds.get(i)).redirectErrorStream(true).redirectOutput(logs.get(i).toFile()).start();
+                ps.add(p);
+                registry.add(p);
+            }
+            // one poller per node, so a node whose admin port accepts but does not answer yet cannot delay the others
+            long deadline = t0 + MAX.toNanos();
+            java.util.concurrent.ExecutorService pollers = java.util.concurrent.Executors.newFixedThreadPool(n);
+            try {
+                List<java.util.concurrent.Future<Long>> polls = new ArrayList<>();
+                for (int i = 0; i < n; i++) {
+                    int node = i;
+                    polls.add(pollers.submit(() -> poll(ps.get(node), admin[node], t0, deadline)));
+                }
+                for (int i = 0; i < n; i++) {
+                    long at = polls.get(i).get();
+                    if (at == -1) {
+                        throw new IllegalStateException("start to ready: node " + (i + 1) + " of " + n + " exited with " + ps.get(i).exitValue()
+                                + "\n" + Proc.tail(logs.get(i)));
+                    }
+                    if (at == -2) return Double.NaN;
+                    readyAt[i] = at;
+                }
+            } finally {
+                pollers.shutdownNow();
+            }
+        } finally {
+            for (Process p : ps) {
+                p.destroyForcibly(); // only start-up is measured here: no drain to wait for
+                p.waitFor();
+                registry.remove(p);
+            }
+        }
+        long last = 0;
+        for (long r : readyAt) last = Math.max(last, r);
+        return last / 1e6;
+    }
+
+    /** Polls one node every 10 ms from {@code t0}: nanoseconds from t0 to its first 200, -1 if it exited, -2 after the deadline. */
+    private static long poll(Process p, int adminPort, long t0, long deadline) throws InterruptedException {
+        long tick = t0;
+        while (true) {
+            if (!p.isAlive()) return -1;
+            if (ready(adminPort)) return System.nanoTime() - t0;
+            if (System.nanoTime() > deadline) return -2;
+            tick += 10_000_000L; // poll every 10 ms
+            long sleep = tick - System.nanoTime();
+            if (sleep > 0) Thread.sleep(sleep / 1_000_000L, (int) (sleep % 1_000_000L));
+            else tick = System.nanoTime();
+        }
+    }
+
+    private static boolean ready(int adminPort) {
+        try {
+            HttpResponse<Void> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + "/readyz"))
+                    .timeout(Duration.ofSeconds(1)).build(), HttpResponse.BodyHandlers.discarding());
+            return r.statusCode() == 200;
+        } catch (IOException e) {
+            return false; // not listening yet
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted");
+        }
+    }
+
+    /** The median of the measured samples; NaN when none was. */
+    static double median(List<Double> v) {
+        List<Double> s = new ArrayList<>(v);
+        s.removeIf(d -> d.isNaN());
+        if (s.isEmpty()) return Double.NaN;
+        s.sort(null);
+        int k = s.size();
+        return k % 2 == 1 ? s.get(k / 2) : (s.get(k / 2 - 1) + s.get(k / 2)) / 2;
+    }
+}
