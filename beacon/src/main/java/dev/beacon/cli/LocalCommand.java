@@ -1,6 +1,7 @@
 package dev.beacon.cli;
 
 import dev.beacon.runtime.Cli;
+import dev.beacon.runtime.JvmFlags;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.beacon.tls.DevCa;
@@ -106,7 +107,10 @@ final class LocalCommand implements Callable<Integer> {
                     "cluster: {enabled: " + (n > 1) + ", host: 127.0.0.1, port: " + gossipPorts[i] + ", peers: [" + String.join(", ", peers) + "]}",
                     "drain: {gracePeriod: 5s}", ""));
             Path log = dir.resolve("logs/beacon-" + id + ".log");
-            Process p = spawn("beacon " + id, List.of(java, "-jar", beaconJar.toString(), "server", "--config", yaml.toString()), log);
+            List<String> cmd = new ArrayList<>(List.of(java));
+            cmd.addAll(JvmFlags.NODE); // the flags the images and charts ship with (decisions/0010)
+            cmd.addAll(List.of("-jar", beaconJar.toString(), "server", "--config", yaml.toString()));
+            Process p = spawn("beacon " + id, cmd, log);
             nodeProcs.add(p);
             Map<String, Object> st = new LinkedHashMap<>();
             st.put("id", id);
@@ -116,7 +120,7 @@ final class LocalCommand implements Callable<Integer> {
             st.put("gossip", "127.0.0.1:" + gossipPorts[i]);
             st.put("log", log.toString());
             st.put("config", yaml.toString());
-            st.put("restart", java + " -jar " + beaconJar + " server --config " + yaml + " >> " + log + " 2>&1 &");
+            st.put("restart", String.join(" ", cmd) + " >> " + log + " 2>&1 &");
             nodeState.add(st);
         }
         for (int i = 0; i < n; i++) {
@@ -144,8 +148,10 @@ final class LocalCommand implements Callable<Integer> {
                 "openbao: {addresses: [" + String.join(", ", baoAddrs.stream().map(a -> "\"" + a + "\"").toList())
                         + "], ca: " + pki.openbao + "/ca.crt}",
                 "admin: {host: 127.0.0.1, port: " + bridgeAdmin + "}", ""));
-        Process bridge = spawn("bridge", List.of(java, "-jar", bridgeJar.toString(), "run", "--config", bridgeYaml.toString()),
-                dir.resolve("logs/bridge.log"));
+        List<String> bridgeCmd = new ArrayList<>(List.of(java));
+        bridgeCmd.addAll(JvmFlags.BRIDGE);
+        bridgeCmd.addAll(List.of("-jar", bridgeJar.toString(), "run", "--config", bridgeYaml.toString()));
+        Process bridge = spawn("bridge", bridgeCmd, dir.resolve("logs/bridge.log"));
         waitReady("bridge " + BRIDGE, bridge, bridgeAdmin, dir.resolve("logs/bridge.log"));
         waitBridgeHoldsAll(bridgeAdmin, n);
 

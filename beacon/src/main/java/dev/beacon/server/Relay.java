@@ -79,8 +79,15 @@ public final class Relay {
     private final EventLoopGroup acceptor = Transport.group(1, "relay-accept");
     /** The source a connection was admitted for at accept time (its handshake slot is held under this key). */
     private static final AttributeKey<String> ADMITTED = AttributeKey.valueOf("beacon.admitted");
-    /** The relay's own buffer pool, so its memory can be measured apart from anything else in the process. */
-    final io.netty.buffer.PooledByteBufAllocator allocator = new io.netty.buffer.PooledByteBufAllocator(true);
+    /**
+     * The relay's own buffer pool, so its memory can be measured apart from anything else in the process: one arena
+     * per event loop (each loop allocates from its own arena, no lock shared between loops), 8 KiB pages and 1 MiB
+     * chunks (maxOrder 7; Netty's default is 4 MiB). An arena keeps its first chunk for good, so at rest the pool
+     * holds a chunk per loop that ever relayed; the relay's buffers (TLS records up to 16 KiB, reads up to 64 KiB) are
+     * far below a chunk. Sized here, not by the io.netty.allocator.* properties, which size the process's shared pool
+     * (NettyDefaults; decisions/0010).
+     */
+    final io.netty.buffer.PooledByteBufAllocator allocator;
     private Channel server;
 
     Relay(BeaconConfig config, String nodeId, ReloadingTls tls, io.micrometer.core.instrument.MeterRegistry meters) {
@@ -102,6 +109,10 @@ public final class Relay {
                 ? TrustedSources.parse("relay.proxyProtocol.trustedSources", config.relay.proxyProtocol.trustedSources) : null;
         int threads = config.node.ioThreads > 0 ? config.node.ioThreads : Runtime.getRuntime().availableProcessors();
         this.group = Transport.group(threads, "relay");
+        this.allocator = new io.netty.buffer.PooledByteBufAllocator(true, threads, threads, 8192, 7,
+                io.netty.buffer.PooledByteBufAllocator.defaultSmallCacheSize(),
+                io.netty.buffer.PooledByteBufAllocator.defaultNormalCacheSize(),
+                io.netty.buffer.PooledByteBufAllocator.defaultUseCacheForAllThreads());
     }
 
     InetSocketAddress start() throws InterruptedException {

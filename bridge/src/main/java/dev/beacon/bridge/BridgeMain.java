@@ -16,6 +16,7 @@ public final class BridgeMain implements Runnable {
     CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
+        dev.beacon.runtime.NettyDefaults.apply(); // before any Netty class loads
         System.exit(Cli.commandLine(new BridgeMain()).execute(args));
     }
 
