@@ -66,14 +66,14 @@ final class RelayMetrics {
 
     /** A TLS handshake on the relay port that completed with a valid identity, by the client's role. */
     void handshakeDone(String role) {
-        handshakes.computeIfAbsent(role, r -> Counter.builder("beacon_handshakes_total").tag("role", r)
-                .description("TLS handshakes completed on the relay port with a valid client identity, by role").register(registry)).increment();
+        count(handshakes, "beacon_handshakes_total", "role", role,
+                "TLS handshakes completed on the relay port with a valid client identity, by role");
     }
 
     /** A forwarded stream's link: "pool" (pre-handshaked) or "dial" (a fresh connection, the pool had none). */
     void linkUsed(String from) {
-        linksUsed.computeIfAbsent(from, f -> Counter.builder("beacon_node_links_used_total").tag("from", f)
-                .description("Node-to-node links that carried a FORWARD, by where they came from: pool or dial").register(registry)).increment();
+        count(linksUsed, "beacon_node_links_used_total", "from", from,
+                "Node-to-node links that carried a FORWARD, by where they came from: pool or dial");
     }
 
     void linkStale() {
@@ -95,36 +95,41 @@ final class RelayMetrics {
     }
 
     void handshakeFailed(String reason) {
-        handshakeFailures.computeIfAbsent(reason, r -> Counter.builder("beacon_handshake_failures_total").tag("reason", r)
-                .description("Connections refused before or during the TLS handshake").register(registry)).increment();
+        count(handshakeFailures, "beacon_handshake_failures_total", "reason", reason,
+                "Connections refused before or during the TLS handshake");
     }
 
     void errorSent(String code) {
-        errorsSent.computeIfAbsent(code, c -> Counter.builder("beacon_errors_sent_total").tag("code", c)
-                .description("ERROR frames sent, by code (streams refused, protocol violations)").register(registry)).increment();
+        count(errorsSent, "beacon_errors_sent_total", "code", code,
+                "ERROR frames sent, by code (streams refused, protocol violations)");
     }
 
     /** A trusted load balancer's PROXY header was read: command "proxy" (names a client) or "local" (its own check). */
     void proxyHeaderAccepted(String command) {
-        proxyHeaders.computeIfAbsent(command, c -> Counter.builder("beacon_proxy_headers_accepted_total").tag("command", c)
-                .description("PROXY protocol v2 headers accepted from trusted load balancers, by command").register(registry)).increment();
+        count(proxyHeaders, "beacon_proxy_headers_accepted_total", "command", command,
+                "PROXY protocol v2 headers accepted from trusted load balancers, by command");
     }
 
     /** A stream forwarded to another node ("out") or received from one ("in"). */
     void forwarded(String direction) {
-        forwarded.computeIfAbsent(direction, d -> Counter.builder("beacon_forwarded_streams_total").tag("direction", d)
-                .description("Streams carried one hop between nodes").register(registry)).increment();
+        count(forwarded, "beacon_forwarded_streams_total", "direction", direction,
+                "Streams carried one hop between nodes");
     }
 
     /** A bridge REGISTER that was refused: reason = a limit's name, or the error code. */
     void registrationRefused(String reason) {
-        registrationsRefused.computeIfAbsent(reason, r -> Counter.builder("beacon_bridge_registrations_refused_total").tag("reason", r)
-                .description("Bridge control connections (REGISTER) refused, by reason").register(registry)).increment();
+        count(registrationsRefused, "beacon_bridge_registrations_refused_total", "reason", reason,
+                "Bridge control connections (REGISTER) refused, by reason");
     }
 
     /** A wrapper stream that was refused (reason = error code) or broke after splicing (reason = "broken"). */
     void streamFailed(String reason) {
-        streamsFailed.computeIfAbsent(reason, c -> Counter.builder("beacon_streams_failed_total").tag("reason", c)
-                .description("Wrapper streams refused or broken, by reason").register(registry)).increment();
+        count(streamsFailed, "beacon_streams_failed_total", "reason", reason,
+                "Wrapper streams refused or broken, by reason");
+    }
+
+    /** Increments the counter {@code name{tag=value}}, registering it (with its description) on first use. */
+    private void count(Map<String, Counter> byValue, String name, String tag, String value, String description) {
+        byValue.computeIfAbsent(value, v -> Counter.builder(name).tag(tag, v).description(description).register(registry)).increment();
     }
 }
