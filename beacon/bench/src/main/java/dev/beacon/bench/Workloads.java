@@ -81,7 +81,8 @@ final class Workloads {
         long measureFrom = start + warmMs * 1_000_000L;
         long end = measureFrom + measureMs * 1_000_000L;
         List<Echo> echoes = startEcho(chans, msgSize, rec, answered, measureFrom, end, null);
-        ByteBuf req = Unpooled.unreleasableBuffer(Unpooled.directBuffer(msgSize).writeZero(msgSize));
+        ByteBuf body = Unpooled.directBuffer(msgSize).writeZero(msgSize);
+        ByteBuf req = Unpooled.unreleasableBuffer(body);
         long period = 1_000_000_000L / rate;
         long sent = 0;
         for (long i = 0; ; i++) {
@@ -95,6 +96,7 @@ final class Workloads {
         }
         long lost = awaitAnswers(echoes, sent, 5_000);
         closeAll(chans);
+        body.release(); // every send ran on the channels' loops before they closed
         return Latency.of(rec.getIntervalHistogram(), answered.sum() / (measureMs / 1e3), lost);
     }
 
@@ -109,12 +111,14 @@ final class Workloads {
         long start = System.nanoTime();
         long measureFrom = start + warmMs * 1_000_000L;
         long end = measureFrom + measureMs * 1_000_000L;
-        ByteBuf req = Unpooled.unreleasableBuffer(Unpooled.directBuffer(msgSize).writeZero(msgSize));
+        ByteBuf body = Unpooled.directBuffer(msgSize).writeZero(msgSize);
+        ByteBuf req = Unpooled.unreleasableBuffer(body);
         List<Echo> echoes = startEcho(chans, msgSize, rec, answered, measureFrom, end, req);
         for (Echo e : echoes) e.ch.eventLoop().execute(() -> e.send(System.nanoTime(), req.duplicate()));
         Thread.sleep((end - System.nanoTime()) / 1_000_000L + 1);
         for (Echo e : echoes) e.stopped = true;
         closeAll(chans);
+        body.release();
         return Latency.of(rec.getIntervalHistogram(), answered.sum() / (measureMs / 1e3), 0);
     }
 

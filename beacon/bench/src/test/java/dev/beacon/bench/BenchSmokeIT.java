@@ -1,6 +1,7 @@
 package dev.beacon.bench;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -34,7 +35,7 @@ class BenchSmokeIT {
         boolean opensslSpeed = !Double.isNaN(Floor.bytesPerSecond(List.of()));
         if (!opensslSpeed) System.out.println("WARNING: openssl speed does not run here; the CPU floor is left unmeasured");
         Path out = Path.of("target/smoke-it");
-        List<String> cmd = new ArrayList<>(List.of(Proc.java(), "-jar", BENCH_JAR.toString(), "run", "--smoke",
+        List<String> cmd = new ArrayList<>(List.of(Proc.java(), "-Dio.netty.leakDetection.level=paranoid", "-jar", BENCH_JAR.toString(), "run", "--smoke",
                 "--beacon-jar", BEACON_JAR.toString(), "--work", out.resolve("work").toString(),
                 "--markdown", out.resolve("performance.md").toString(), "--json", out.resolve("performance.json").toString()));
         if (!haproxy) cmd.add("--no-haproxy");
@@ -48,6 +49,13 @@ class BenchSmokeIT {
         System.out.println(output);
         assertTrue(finished, "the smoke run finishes within 480 s");
         assertEquals(0, p.exitValue(), "the smoke run exits 0");
+        // the load generator's request buffers were once never released (a LEAK report in a CI run's log)
+        assertFalse(output.contains("LEAK:"), "the load generator released every buffer (Netty's leak detector, paranoid)");
+        try (var logs = Files.walk(out.resolve("work"))) {
+            for (Path f : logs.filter(f -> f.toString().endsWith(".log")).toList()) {
+                assertFalse(Files.readString(f).contains("LEAK:"), f + " has a Netty LEAK report");
+            }
+        }
 
         JsonNode json = new ObjectMapper().readTree(out.resolve("performance.json").toFile());
         List<String> setups = new ArrayList<>(List.of(Target.DIRECT, Target.BEACON, Target.FORWARD));
