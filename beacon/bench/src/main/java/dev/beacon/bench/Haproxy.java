@@ -9,7 +9,8 @@ import java.util.List;
  * HAProxy doing the beacon's job: TCP mode, terminating mTLS from the client (verify required, same CA) and
  * originating mTLS to the server (its own client certificate, server certificate verified), TLS 1.3 only with the
  * same suites and the same number of threads as the beacon's event loops. A second frontend without a backend
- * serves the handshake figure (the handshake alone, as on the beacon and the direct server).
+ * serves the handshake figure (the handshake alone, as on the beacon and the direct server). {@link #writeFloorConfig}
+ * is a second instance, for the socket floor of relay CPU per GB.
  */
 final class Haproxy {
     static final String SUITES = "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256";
@@ -77,6 +78,37 @@ final class Haproxy {
                 "frontend handshake",
                 "    bind 127.0.0.1:" + handshakePort + " " + bind,
                 "    tcp-request session reject",
+                "")));
+        return cfg;
+    }
+
+    /** Buffer of the socket-floor relay: large, so that it makes few system calls per byte (HAProxy's default is 16 KiB). */
+    static final int FLOOR_BUFSIZE = 256 * 1024;
+
+    /**
+     * A second HAProxy for the socket floor: it passes streams through in plain TCP (the client's TLS goes on to the
+     * server untouched) with {@link #FLOOR_BUFSIZE} buffers, so it only receives and sends. Its CPU per GB is what
+     * the sockets cost a user-space relay on this kernel, which a relay that must see the bytes cannot avoid.
+     */
+    static Path writeFloorConfig(Path dir, int port, int serverPort, int maxconn) throws IOException {
+        Path cfg = dir.resolve("haproxy-floor.cfg");
+        Files.writeString(cfg, String.join("\n", List.of(
+                "# written by beacon-bench: the socket floor, plain TCP pass-through with large buffers",
+                "global",
+                "    nbthread 1",
+                "    maxconn " + maxconn,
+                "    tune.bufsize " + FLOOR_BUFSIZE,
+                "defaults",
+                "    mode tcp",
+                "    timeout connect 10s",
+                "    timeout client 1h",
+                "    timeout server 1h",
+                "    maxconn " + maxconn,
+                "frontend plain",
+                "    bind 127.0.0.1:" + port,
+                "    default_backend plain",
+                "backend plain",
+                "    server s1 127.0.0.1:" + serverPort + " maxconn " + maxconn,
                 "")));
         return cfg;
     }

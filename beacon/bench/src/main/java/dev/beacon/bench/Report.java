@@ -201,6 +201,12 @@ final class Report {
                     .append("` (").append(fmt(median(floorBytesPerSecond) / 1e9)).append(" GB/s), measured in every round; ")
                     .append("\"Relay CPU per GB / floor\" divides each round's relay CPU per GB by that round's floor ")
                     .append("(one hop: both nodes' CPU, so its own floor is 2x).\n");
+            if (!floor.measured("sockets").isEmpty()) {
+                b.append("\nSocket floor: ").append(floor.cell("sockets")).append(" s/GB, the CPU a second HAProxy (one thread, 256 KiB buffers, on the relay's core when pinned) spent per GB ")
+                        .append("passing the same 16 streams through in plain TCP (the client's TLS goes on to the server untouched), so it only receives ")
+                        .append("and sends: what the sockets cost a user-space relay on this kernel, which no relay avoids. ")
+                        .append("\"Relay CPU per GB / (floor + socket floor)\" divides each round's relay CPU per GB by the sum of that round's two floors.\n");
+            }
         } else if (floorCommand != null) {
             b.append("\nPhysical floor of relay CPU per GB: not measured (`").append(floorCommand).append("` did not run or gave no 16,384-byte rate).\n");
         }
@@ -289,6 +295,13 @@ final class Report {
             }
             ArrayNode fr = fl.putArray("rounds_s_per_gb");
             floor.values.getOrDefault("floor", List.of()).forEach(x -> fr.add(x.isNaN() ? null : round(x)));
+            Double sock = floor.median("sockets");
+            if (sock != null) {
+                fl.put("sockets_what", "relay CPU seconds per GB of HAProxy passing the same streams through in plain TCP (receive and send only)");
+                fl.put("sockets_s_per_gb", round(sock));
+                ArrayNode sr = fl.putArray("rounds_sockets_s_per_gb");
+                floor.values.get("sockets").forEach(x -> sr.add(x.isNaN() ? null : round(x)));
+            }
             ArrayNode fb = fl.putArray("rounds_bytes_per_second");
             floorBytesPerSecond.forEach(x -> fb.add(x.isNaN() ? null : (double) Math.round(x)));
         }

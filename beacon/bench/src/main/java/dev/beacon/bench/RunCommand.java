@@ -211,6 +211,9 @@ final class RunCommand implements Callable<Integer> {
     private long nodeB;
     private long serverPid;
     private long haproxyPid;
+    /** HAProxy passing the client's TLS through to the server untouched: the socket floor. Null without HAProxy. */
+    private Target plainRelay;
+    private long floorRelayPid;
     private long nginxPid;
     private int adminA;
 
@@ -245,7 +248,7 @@ final class RunCommand implements Callable<Integer> {
                     "# and refuse its FORWARDs (seen in CI as 'node node-b is not a live member'). Failure detection is not",
                     "# what this measures.",
                     "cluster: {enabled: true, host: 127.0.0.1, port: " + gossip[i] + ", peers: [\"127.0.0.1:" + gossip[1 - i] + "\"], "
-                            + "probeTimeout: 2s, failureTimeout: 20s}",
+                            + "probeTimeout: 2s, failureTimeout: 20s" + System.getenv().getOrDefault("BENCH_CLUSTER_EXTRA", "") + "}",
                     "# the load generator is one source and one identity: lift the per-source and per-identity limits,",
                     "# and the handshake bound, which sheds the source holding most handshakes (the only one here)",
                     "limits: {connectionsPerSecondPerSource: 1000000, connectionsPerSecondPerIdentity: 1000000, "
@@ -298,6 +301,17 @@ final class RunCommand implements Callable<Integer> {
             Proc.await("haproxy", h, logs.resolve("haproxy.log"), Duration.ofSeconds(20), () -> Proc.listening(hp) && Proc.listening(hs));
             haproxyPid = h.pid();
             targets.add(new Target(Target.HAPROXY, "haproxy", hp, false, hs));
+            if (runs("bulk")) {
+                int fp = Proc.freePort();
+                Path fcfg = Haproxy.writeFloorConfig(work, fp, server, 1024);
+                say("starting haproxy for the socket floor (127.0.0.1:" + fp + ", plain TCP, config " + fcfg + ")");
+                List<String> fcmd = new ArrayList<>(onRelay);
+                fcmd.addAll(List.of("haproxy", "-db", "-f", fcfg.toString()));
+                Process fh = start(fcmd, logs.resolve("haproxy-floor.log"));
+                Proc.await("haproxy (socket floor)", fh, logs.resolve("haproxy-floor.log"), Duration.ofSeconds(20), () -> Proc.listening(fp));
+                floorRelayPid = fh.pid();
+                plainRelay = new Target("haproxy_plain", "haproxy, plain TCP pass-through", fp, false, fp);
+            }
         }
         if (nginxModule != null) {
             int np = Proc.freePort();
@@ -381,6 +395,7 @@ final class RunCommand implements Callable<Integer> {
         r.figure("bulk_16", "Bulk throughput, 16 streams", "MB/s", true);
         r.figure("cpu_relay", "Relay CPU per GB (16 streams)", "s/GB", false);
         r.figure("cpu_floor", "Relay CPU per GB / floor (16 streams)", "x", false);
+        r.figure("cpu_floor_sockets", "Relay CPU per GB / (floor + socket floor) (16 streams)", "x", false);
         r.figure("cpu_machine", "Machine CPU per GB, all processes (16 streams)", "s/GB", false);
         for (int rate : rates) {
             String k = "lat_" + rate;
@@ -430,8 +445,18 @@ final class RunCommand implements Callable<Integer> {
                 r.ciphers.put(t.name(), b.cipher());
                 say(tag + " bulk, 1 stream     " + pad(t) + fmt("%.0f MB/s", b.mbPerSec()));
             }
+            double sockets = Double.NaN;
+            if (runs("bulk") && plainRelay != null) {
+                // the socket floor: HAProxy receiving and sending the same 16 streams without TLS, on the relay's core
+                var b = Workloads.bulk(d, plainRelay, 16, bulkWarm, win, new long[] {floorRelayPid});
+                sockets = b.relayCpuPerGb();
+                r.floor.values.computeIfAbsent("sockets", k -> new ArrayList<>()).add(sockets);
+                say(tag + " socket floor       " + fmt("HAProxy passing 16 streams through in plain TCP, 256 KiB buffers: %.0f MB/s, %.3f s/GB", b.mbPerSec(), sockets));
+            }
+            final double socketFloor = sockets;
             if (runs("bulk")) for (Target t : order) {
                 var b = onHop(d, t, targets, tag, () -> Workloads.bulk(d, t, 16, bulkWarm, win, relayPids(t)));
+                if (!t.name().equals(Target.DIRECT) && !Double.isNaN(socketFloor)) r.add("cpu_floor_sockets", t.name(), b.relayCpuPerGb() / (floor + socketFloor));
                 r.add("bulk_16", t.name(), b.mbPerSec());
                 r.add("cpu_relay", t.name(), b.relayCpuPerGb());
                 r.add("cpu_machine", t.name(), b.machineCpuPerGb());

@@ -83,7 +83,9 @@ class BenchSmokeIT {
             if (opensslSpeed) {
                 assertTrue(r.at("/floor/s_per_gb").asDouble() > 0, mode + " the physical CPU floor measured: " + r.get("floor"));
                 assertTrue(r.at("/figures/cpu_floor/median/beacon").asDouble() > 0, mode + " beacon's relay CPU per GB / floor has a value");
+                assertTrue(r.at("/figures/cpu_floor_sockets/median/beacon").asDouble() > 0, mode + " beacon's CPU against both floors has a value");
             }
+            assertTrue(r.at("/floor/sockets_s_per_gb").asDouble() > 0, mode + " the socket floor (HAProxy passing the streams through) measured: " + r.get("floor"));
             assertTrue(r.at("/figures/ready_1/median/beacon").asDouble() > 0, mode + " node start to ready, alone, measured");
             assertTrue(r.at("/figures/ready_3/median/beacon").asDouble() > 0, mode + " node start to ready, three at once, measured");
             assertTrue(r.at("/figures/ready_1/median/haproxy").isMissingNode(), mode + " start to ready is the beacon's alone (a dash for the others)");
