@@ -90,6 +90,22 @@ final class Haproxy {
      * server untouched) with {@link #FLOOR_BUFSIZE} buffers, so it only receives and sends. Its CPU per GB is what
      * the sockets cost a user-space relay on this kernel, which a relay that must see the bytes cannot avoid.
      */
+    /**
+     * HAProxy under the name {@code haproxy-floor} (a symbolic link in {@code dir}), so that ps, top and perf tell the
+     * floor's process from the competitor's.
+     */
+    static Path floorExecutable(Path dir) throws IOException {
+        Path link = dir.resolve("haproxy-floor");
+        Path real = null;
+        for (String d : System.getenv().getOrDefault("PATH", "/usr/sbin:/usr/bin").split(":")) {
+            Path c = Path.of(d, "haproxy");
+            if (Files.isExecutable(c)) { real = c.toRealPath(); break; }
+        }
+        if (real == null) throw new IOException("haproxy is not on the PATH");
+        Files.deleteIfExists(link);
+        return Files.createSymbolicLink(link, real);
+    }
+
     static Path writeFloorConfig(Path dir, int port, int serverPort, int maxconn) throws IOException {
         Path cfg = dir.resolve("haproxy-floor.cfg");
         Files.writeString(cfg, String.join("\n", List.of(

@@ -306,7 +306,7 @@ final class RunCommand implements Callable<Integer> {
                 Path fcfg = Haproxy.writeFloorConfig(work, fp, server, 1024);
                 say("starting haproxy for the socket floor (127.0.0.1:" + fp + ", plain TCP, config " + fcfg + ")");
                 List<String> fcmd = new ArrayList<>(onRelay);
-                fcmd.addAll(List.of("haproxy", "-db", "-f", fcfg.toString()));
+                fcmd.addAll(List.of(Haproxy.floorExecutable(work).toString(), "-db", "-f", fcfg.toString()));
                 Process fh = start(fcmd, logs.resolve("haproxy-floor.log"));
                 Proc.await("haproxy (socket floor)", fh, logs.resolve("haproxy-floor.log"), Duration.ofSeconds(20), () -> Proc.listening(fp));
                 floorRelayPid = fh.pid();
