@@ -414,8 +414,12 @@ final class RunCommand implements Callable<Integer> {
         r.figure("mem_rss", "Idle stream memory, RSS growth per stream", "KiB", false);
         r.figure("mem_heap", "Idle stream memory, live heap per stream", "KiB", false);
         r.figure("mem_total", "Idle stream memory, RSS + heap per stream", "KiB", false);
-        r.figure("ready_1", "Node start to /readyz 200, alone", "ms", false);
-        r.figure("ready_" + READY_CLUSTER, "Node start to /readyz 200, cluster of three started at once (all three)", "ms", false);
+        r.figure("ready_1", "Node start to /readyz 200, alone (shipped: the images' JVM flags and class-data archive)", "ms", false);
+        r.figure("ready_" + READY_CLUSTER, "Node start to /readyz 200, cluster of three started at once (all three; shipped)", "ms", false);
+        r.figure("ready_1_bare", "Node start to /readyz 200, alone, bare `java -jar` (no flags, no archive)", "ms", false);
+        r.figure("ready_cpu_1", "CPU used by ready, alone (shipped)", "ms", false);
+        r.figure("ready_cpu_" + READY_CLUSTER, "CPU used by ready, cluster of three (all three together; shipped)", "ms", false);
+        r.figure("ready_cpu_1_bare", "CPU used by ready, alone, bare", "ms", false);
         targets(r, targets, pinned);
         List<String> floorCmd = new ArrayList<>(pinned ? Pinning.on(pin.relayCpu) : List.of());
         floorCmd.addAll(Floor.command());
@@ -506,17 +510,26 @@ final class RunCommand implements Callable<Integer> {
             }
             // Last in the round: three JVMs starting at once take the CPU from node A and B for seconds, which can make
             // their gossip miss probes; the next round's one-hop runs wait until B forwards again (hop).
-            if (runs("ready")) for (int n : new int[] {1, READY_CLUSTER}) {
+            if (runs("ready")) for (int n : new int[] {1, READY_CLUSTER, -1}) {
+                boolean bare = n == -1; // a node alone as plain `java -jar`, beside the shipped start
+                int nodes = Math.abs(n);
                 // pinned: a node alone on the relay's CPU; a cluster one node per core in turn (relay, load, relay)
                 List<List<String>> prefixes = new ArrayList<>();
-                for (int i = 0; i < n; i++) prefixes.add(pinned ? Pinning.on(i % 2 == 0 ? pin.relayCpu : pin.loadCpu) : List.of());
+                for (int i = 0; i < nodes; i++) prefixes.add(pinned ? Pinning.on(i % 2 == 0 ? pin.relayCpu : pin.loadCpu) : List.of());
                 List<Double> ms = new ArrayList<>();
-                for (int k = 0; k < (n == 1 ? samplesAlone : samplesCluster); k++) ms.add(ready.measure(prefixes, logs));
+                List<Double> cpu = new ArrayList<>();
+                for (int k = 0; k < (nodes == 1 ? samplesAlone : samplesCluster); k++) {
+                    ms.add(ready.measure(prefixes, logs, !bare));
+                    cpu.add(ready.lastCpuMs);
+                }
                 double med = StartToReady.median(ms);
-                r.add("ready_" + n, Target.BEACON, med);
-                say(tag + " start to ready     " + (n == 1 ? "alone           " : n + " nodes at once  ")
+                r.add(bare ? "ready_1_bare" : "ready_" + nodes, Target.BEACON, med);
+                r.add(bare ? "ready_cpu_1_bare" : "ready_cpu_" + nodes, Target.BEACON, StartToReady.median(cpu));
+                say(tag + " start to ready     " + (bare ? "alone, bare     " : nodes == 1 ? "alone, shipped  " : nodes + " nodes, shipped ")
+                        + (!bare && !ready.hasArchive() ? "(no class-data archive) " : "")
                         + fmt("median %.0f ms of %d (", med, ms.size()) + String.join(", ", ms.stream().map(x -> x.isNaN()
-                        ? "not ready in " + StartToReady.MAX.toSeconds() + " s" : fmt("%.0f", x)).toList()) + ")");
+                        ? "not ready in " + StartToReady.MAX.toSeconds() + " s" : fmt("%.0f", x)).toList()) + ")"
+                        + fmt(", CPU by ready %.0f ms", StartToReady.median(cpu)));
             }
         }
     }

@@ -1,5 +1,6 @@
 package dev.beacon.bench;
 
+import dev.beacon.runtime.JvmFlags;
 import dev.beacon.tls.TlsFiles;
 import java.io.IOException;
 import java.net.URI;
@@ -15,9 +16,11 @@ import java.util.List;
 /**
  * Node start to ready: from just before {@code ProcessBuilder.start()} of a beacon node to the first 200 from its
  * admin {@code /readyz}, polled every 10 ms; for a cluster started at once, until every node has answered 200.
- * The nodes run as a self-hoster would start them: {@code java -jar beacon.jar server --config FILE}, no JVM flags
- * (plus {@code BENCH_NODE_JVM_OPTS} when set), a minimal config; alone with the cluster off (a single node's
- * config), three with {@code cluster.enabled} and each other as peers. They are killed after each sample.
+ * The nodes run as the images start them ("shipped"): {@link JvmFlags#NODE} and a class-data archive trained once
+ * per run the way k8s/images/cds-train.sh does (a node started with {@code -XX:ArchiveClassesAtExit} until ready,
+ * then stopped; here with the cluster on, so that Atomix's classes are in it too); or "bare", {@code java -jar beacon.jar server --config FILE} with no JVM flags at all. Both add
+ * {@code BENCH_NODE_JVM_OPTS} when set. A minimal config; alone with the cluster off (a single node's config), three
+ * with {@code cluster.enabled} and each other as peers. They are killed after each sample.
  */
 final class StartToReady {
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(500)).build();
@@ -29,6 +32,11 @@ final class StartToReady {
     private final List<TlsFiles> nodeTls;
     private final List<Process> registry;
     private int sample;
+    /** The class-data archive of the shipped start, once trained; null before, or when training left none. */
+    private Path archive;
+    private boolean trained;
+    /** CPU milliseconds the nodes of the last measured sample had used when each answered ready, summed. */
+    double lastCpuMs = Double.NaN;
 
     /**
      * @param nodeTls one certificate per node of the largest cluster measured (node-c, node-d, ... in the PKI)
@@ -47,10 +55,16 @@ final class StartToReady {
      * returns the milliseconds until all of them answered /readyz with 200 (NaN when one did not within {@link #MAX}).
      * One node: cluster off. A node that exits fails the run, with its log's tail.
      */
-    double measure(List<List<String>> prefixes, Path logDir) throws Exception {
+    double measure(List<List<String>> prefixes, Path logDir, boolean shipped) throws Exception {
+        List<String> jvm = new ArrayList<>();
+        if (shipped) {
+            jvm.addAll(JvmFlags.NODE);
+            Path jsa = archive(logDir);
+            if (jsa != null) jvm.add("-XX:SharedArchiveFile=" + jsa);
+        }
         for (int attempt = 1; ; attempt++) {
             try {
-                return measureOnce(prefixes, logDir);
+                return measureOnce(prefixes, logDir, jvm);
             } catch (IllegalStateException e) {
                 // a port picked free was taken before the node bound it (the idle-stream figure before this one leaves
                 // thousands of ports in TIME_WAIT): not the node's start time, so the sample is taken again on new ports
@@ -60,10 +74,64 @@ final class StartToReady {
         }
     }
 
-    private double measureOnce(List<List<String>> prefixes, Path logDir) throws Exception {
+    /** True when the shipped start has its class-data archive (training worked); asked after a shipped measurement. */
+    boolean hasArchive() {
+        return archive != null;
+    }
+
+    /**
+     * The shipped start's class-data archive, trained on the first call: one node alone, started with the shipped
+     * flags and {@code -XX:ArchiveClassesAtExit}, until ready, then stopped with SIGTERM (the JVM writes the archive on
+     * a clean exit). Null, said once, if no archive came out: the shipped figure is then measured without one.
+     */
+    private Path archive(Path logDir) throws Exception {
+        if (trained) return archive;
+        trained = true;
+        Path jsa = work.resolve("beacon-start.jsa");
+        Files.deleteIfExists(jsa);
+        Files.createDirectories(logDir);
+        int relay = Proc.freePort();
+        int admin = Proc.freePort();
+        TlsFiles tls = nodeTls.get(0);
+        Path yaml = work.resolve("ready-train.yaml");
+        Files.writeString(yaml, String.join("\n",
+                "node: {id: node-c, trustDomain: " + BenchPki.DOMAIN + ", advertiseRelay: \"127.0.0.1:" + relay + "\"}",
+                "relay: {host: 127.0.0.1, port: " + relay + "}",
+                "admin: {host: 127.0.0.1, port: " + admin + "}",
+                "tls: {cert: " + tls.cert() + ", key: " + tls.key() + ", ca: " + tls.ca() + "}",
+                "drain: {gracePeriod: 1s}",
+                // the cluster on, with a peer nobody answers at: Atomix's classes go into the archive too, for the
+                // three-node figure; a node does not wait for its peers to be ready
+                "cluster: {enabled: true, host: 127.0.0.1, port: " + Proc.freePort() + ", peers: [\"127.0.0.1:" + Proc.freePort() + "\"]}", ""));
+        List<String> cmd = new ArrayList<>(List.of(Proc.java()));
+        cmd.addAll(JvmFlags.NODE);
+        cmd.add("-XX:ArchiveClassesAtExit=" + jsa);
+        cmd.addAll(List.of("-jar", beaconJar.toString(), "server", "--config", yaml.toString()));
+        Path log = logDir.resolve("ready-train.log");
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        registry.add(p);
+        try {
+            long t0 = System.nanoTime();
+            long at = poll(p, admin, t0, t0 + MAX.toNanos());
+            p.destroy(); // SIGTERM: drain (1 s at most, nothing open), exit, and the archive is written on the way out
+            if (!p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)) p.destroyForcibly().waitFor();
+            if (at < 0 || !Files.isRegularFile(jsa) || Files.size(jsa) == 0) {
+                System.out.println("start to ready: no class-data archive came out of training (log " + log
+                        + "); the shipped start is measured without one");
+                return null;
+            }
+            archive = jsa;
+            return jsa;
+        } finally {
+            registry.remove(p);
+        }
+    }
+
+    private double measureOnce(List<List<String>> prefixes, Path logDir, List<String> jvm) throws Exception {
         int n = prefixes.size();
         if (n > nodeTls.size()) throw new IllegalArgumentException(n + " nodes, but certificates for " + nodeTls.size());
         sample++;
+        lastCpuMs = Double.NaN;
         int[] relay = new int[n];
         int[] admin = new int[n];
         int[] gossip = new int[n];
@@ -89,6 +157,7 @@ final class StartToReady {
                     ""));
             List<String> cmd = new ArrayList<>(prefixes.get(i));
             cmd.add(Proc.java());
+            cmd.addAll(jvm);
             String extra = System.getenv("BENCH_NODE_JVM_OPTS");
             if (extra != null && !extra.isBlank()) cmd.addAll(List.of(extra.trim().split("\\s+")));
             cmd.addAll(List.of("-jar", beaconJar.toString(), "server", "--config", yaml.toString()));
@@ -99,6 +168,7 @@ final class StartToReady {
         }
         List<Process> ps = new ArrayList<>();
         long[] readyAt = new long[n]; // nanoseconds from t0
+        double[] cpuAtReady = new double[n];
         long t0 = System.nanoTime(); // just before the first ProcessBuilder.start()
         try {
             for (int i = 0; i < n; i++) {
@@ -113,7 +183,7 @@ final class StartToReady {
                 List<java.util.concurrent.Future<Long>> polls = new ArrayList<>();
                 for (int i = 0; i < n; i++) {
                     int node = i;
-                    polls.add(pollers.submit(() -> poll(ps.get(node), admin[node], t0, deadline)));
+                    polls.add(pollers.submit(() -> poll(ps.get(node), admin[node], t0, deadline, cpuAtReady, node)));
                 }
                 for (int i = 0; i < n; i++) {
                     long at = polls.get(i).get();
@@ -136,15 +206,26 @@ final class StartToReady {
         }
         long last = 0;
         for (long r : readyAt) last = Math.max(last, r);
+        double cpu = 0;
+        for (double c : cpuAtReady) cpu += c;
+        lastCpuMs = cpu * 1e3;
         return last / 1e6;
     }
 
     /** Polls one node every 10 ms from {@code t0}: nanoseconds from t0 to its first 200, -1 if it exited, -2 after the deadline. */
     private static long poll(Process p, int adminPort, long t0, long deadline) throws InterruptedException {
+        return poll(p, adminPort, t0, deadline, null, 0);
+    }
+
+    /** As above; when ready, also stores the process's CPU seconds so far in {@code cpuAtReady[slot]}. */
+    private static long poll(Process p, int adminPort, long t0, long deadline, double[] cpuAtReady, int slot) throws InterruptedException {
         long tick = t0;
         while (true) {
             if (!p.isAlive()) return -1;
-            if (ready(adminPort)) return System.nanoTime() - t0;
+            if (ready(adminPort)) {
+                if (cpuAtReady != null) cpuAtReady[slot] = Proc.cpuSeconds(p.pid());
+                return System.nanoTime() - t0;
+            }
             if (System.nanoTime() > deadline) return -2;
             tick += 10_000_000L; // poll every 10 ms
             long sleep = tick - System.nanoTime();

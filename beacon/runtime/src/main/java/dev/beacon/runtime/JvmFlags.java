@@ -19,14 +19,16 @@ public final class JvmFlags {
     /**
      * Serial GC (at this heap size G1's own structures cost about 40 MiB of native memory, Serial's under 1 MiB), a heap
      * that starts at 16 MiB and grows to {@code maxHeap}, bounded direct memory (Netty's pools count against it),
-     * bounded code cache and metaspace, exit on OutOfMemoryError (a restart beats a half-working relay), and the C
+     * bounded code cache and metaspace, exit on OutOfMemoryError (a restart beats a half-working relay), JIT thresholds
+     * five times the default (the compilers spent half of a node's CPU to ready on start-up code that never runs again:
+     * docs/decisions/0014-start-to-ready.md), and the C
      * heap trimmed every 5 s (the JIT's start-up burst frees some 30 MiB of malloc arenas that glibc would otherwise
      * keep). The last flag exists from JDK 17.0.9 on; a JVM that does not know it is started without it.
      */
     public static List<String> flags(String maxHeap, String maxDirect) {
         List<String> f = new java.util.ArrayList<>(List.of("-XX:+UseSerialGC", "-Xms16m", "-Xmx" + maxHeap,
                 "-XX:MaxDirectMemorySize=" + maxDirect, "-XX:ReservedCodeCacheSize=64m", "-XX:MaxMetaspaceSize=96m",
-                "-XX:+ExitOnOutOfMemoryError"));
+                "-XX:+ExitOnOutOfMemoryError", "-XX:CompileThresholdScaling=5"));
         if (knows("TrimNativeHeapInterval")) f.add("-XX:TrimNativeHeapInterval=5000");
         return List.copyOf(f);
     }
