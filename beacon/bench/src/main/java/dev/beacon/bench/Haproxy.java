@@ -63,12 +63,7 @@ final class Haproxy {
                 "    ssl-default-bind-ciphersuites " + SUITES,
                 "    ssl-default-server-ciphersuites " + SUITES,
                 "    tune.ssl.default-dh-param 2048",
-                "defaults",
-                "    mode tcp",
-                "    timeout connect 10s",
-                "    timeout client 1h",
-                "    timeout server 1h",
-                "    maxconn " + maxconn,
+                defaults(maxconn),
                 "frontend relay",
                 "    bind 127.0.0.1:" + port + " " + bind,
                 "    default_backend bench",
@@ -80,6 +75,12 @@ final class Haproxy {
                 "    tcp-request session reject",
                 "")));
         return cfg;
+    }
+
+    /** The defaults section both configurations share: TCP mode, timeouts long enough for idle streams. */
+    private static String defaults(int maxconn) {
+        return String.join("\n", "defaults", "    mode tcp", "    timeout connect 10s", "    timeout client 1h", "    timeout server 1h",
+                "    maxconn " + maxconn);
     }
 
     /** Buffer of the socket-floor relay: large, so that it makes few system calls per byte (HAProxy's default is 16 KiB). */
@@ -114,12 +115,7 @@ final class Haproxy {
                 "    nbthread 1",
                 "    maxconn " + maxconn,
                 "    tune.bufsize " + FLOOR_BUFSIZE,
-                "defaults",
-                "    mode tcp",
-                "    timeout connect 10s",
-                "    timeout client 1h",
-                "    timeout server 1h",
-                "    maxconn " + maxconn,
+                defaults(maxconn),
                 "frontend plain",
                 "    bind 127.0.0.1:" + port,
                 "    default_backend plain",
