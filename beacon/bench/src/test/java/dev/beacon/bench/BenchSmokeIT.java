@@ -51,6 +51,7 @@ class BenchSmokeIT {
         assertEquals(0, p.exitValue(), "the smoke run exits 0");
         // the load generator's request buffers were once never released (a LEAK report in a CI run's log)
         assertFalse(output.contains("LEAK:"), "the load generator released every buffer (Netty's leak detector, paranoid)");
+        assertFalse(output.contains("no class-data archive came out of training"), "start to ready trained its class-data archive: " + output);
         try (var logs = Files.walk(out.resolve("work"))) {
             for (Path f : logs.filter(f -> f.toString().endsWith(".log")).toList()) {
                 assertFalse(Files.readString(f).contains("LEAK:"), f + " has a Netty LEAK report");
@@ -88,6 +89,8 @@ class BenchSmokeIT {
             assertTrue(r.at("/floor/sockets_s_per_gb").asDouble() > 0, mode + " the socket floor (HAProxy passing the streams through) measured: " + r.get("floor"));
             assertTrue(r.at("/figures/ready_1/median/beacon").asDouble() > 0, mode + " node start to ready, alone, measured");
             assertTrue(r.at("/figures/ready_3/median/beacon").asDouble() > 0, mode + " node start to ready, three at once, measured");
+            assertTrue(r.at("/figures/ready_1_bare/median/beacon").asDouble() > 0, mode + " node start to ready, bare, measured");
+            assertTrue(r.at("/figures/ready_cpu_3/median/beacon").asDouble() > 0, mode + " CPU by ready, three at once, measured");
             assertTrue(r.at("/figures/ready_1/median/haproxy").isMissingNode(), mode + " start to ready is the beacon's alone (a dash for the others)");
             List<String> texts = new ArrayList<>();
             r.get("targets").forEach(t -> texts.add(t.get("target").asText()));
@@ -109,9 +112,13 @@ class BenchSmokeIT {
         assertTrue(md.contains("| Figure | unit | direct | beacon | beacon, one hop | haproxy | nginx |"), md);
         assertTrue(md.contains("| Bulk throughput, 1 stream | MB/s |"), md);
         assertTrue(md.contains("| Relay CPU per GB / floor (16 streams) | x | - | "), md);
-        assertTrue(md.contains("| Node start to /readyz 200, alone | ms | - | "), md);
-        assertTrue(md.contains("| Node start to /readyz 200, cluster of three started at once (all three) | ms | - | "), md);
+        assertTrue(md.contains("| Relay CPU per GB / (floor + socket floor) (16 streams) | x | - | "), md);
+        assertTrue(md.contains("| Node start to /readyz 200, alone (shipped: the images' JVM flags and class-data archive) | ms | - | "), md);
+        assertTrue(md.contains("| Node start to /readyz 200, cluster of three started at once (all three; shipped) | ms | - | "), md);
+        assertTrue(md.contains("| Node start to /readyz 200, alone, bare `java -jar` (no flags, no archive) | ms | - | "), md);
+        assertTrue(md.contains("| CPU used by ready, alone (shipped) | ms | - | "), md);
         if (opensslSpeed) assertTrue(md.contains("Physical floor of relay CPU per GB"), md);
+        assertTrue(md.contains("Socket floor: "), md);
         assertTrue(md.contains("### Unpinned"), md);
         if (pinning) assertTrue(md.contains("### Pinned (the main comparison)") && md.contains("taskset"), md);
         if (nginx) assertTrue(md.contains(Nginx.version()), "the machine line names nginx's version: " + md);
