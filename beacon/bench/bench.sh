@@ -2,7 +2,7 @@
 # The beacon benchmark: direct vs beacon vs HAProxy vs nginx, side by side, on this machine, pinned and unpinned.
 #
 #   ./mvnw -B -DskipTests package          # the README's build
-#   beacon/bench/bench.sh                  # about 50 minutes (estimated, not yet timed); updates docs/performance.md, docs/performance.json
+#   beacon/bench/bench.sh                  # about 30 minutes (the published 5-round run took 28); updates docs/performance.md, docs/performance.json
 #                                          # and docs/images/performance-rounds.svg
 #   beacon/bench/bench.sh --smoke          # about 2 minutes; checks that it works (CI runs this through BenchSmokeIT)
 #   beacon/bench/bench.sh --install-competitors   # only install HAProxy and nginx (BenchSmokeIT uses this)
