@@ -36,6 +36,16 @@ final class RunCommand implements Callable<Integer> {
     /** The cluster started at once for the start-to-ready figure. */
     static final int READY_CLUSTER = 3;
 
+    /** One start-to-ready figure: how many nodes start at once, and whether as shipped (flags and archive) or bare. */
+    record StartCase(int nodes, boolean shipped, String figure, String cpuFigure, String label) {
+    }
+
+    /** Shipped alone, shipped as a cluster, and a node alone as plain `java -jar`, in that order each round. */
+    static final List<StartCase> START_CASES = List.of(
+            new StartCase(1, true, "ready_1", "ready_cpu_1", "alone, shipped  "),
+            new StartCase(READY_CLUSTER, true, "ready_" + READY_CLUSTER, "ready_cpu_" + READY_CLUSTER, READY_CLUSTER + " nodes, shipped "),
+            new StartCase(1, false, "ready_1_bare", "ready_cpu_1_bare", "alone, bare     "));
+
     @Option(names = "--beacon-jar", description = "beacon.jar to run the nodes from (default: beacon/target/beacon.jar beside this jar)")
     Path beaconJar;
 
@@ -510,23 +520,20 @@ final class RunCommand implements Callable<Integer> {
             }
             // Last in the round: three JVMs starting at once take the CPU from node A and B for seconds, which can make
             // their gossip miss probes; the next round's one-hop runs wait until B forwards again (hop).
-            if (runs("ready")) for (int n : new int[] {1, READY_CLUSTER, -1}) {
-                boolean bare = n == -1; // a node alone as plain `java -jar`, beside the shipped start
-                int nodes = Math.abs(n);
+            if (runs("ready")) for (StartCase c : START_CASES) {
                 // pinned: a node alone on the relay's CPU; a cluster one node per core in turn (relay, load, relay)
                 List<List<String>> prefixes = new ArrayList<>();
-                for (int i = 0; i < nodes; i++) prefixes.add(pinned ? Pinning.on(i % 2 == 0 ? pin.relayCpu : pin.loadCpu) : List.of());
+                for (int i = 0; i < c.nodes(); i++) prefixes.add(pinned ? Pinning.on(i % 2 == 0 ? pin.relayCpu : pin.loadCpu) : List.of());
                 List<Double> ms = new ArrayList<>();
                 List<Double> cpu = new ArrayList<>();
-                for (int k = 0; k < (nodes == 1 ? samplesAlone : samplesCluster); k++) {
-                    ms.add(ready.measure(prefixes, logs, !bare));
+                for (int k = 0; k < (c.nodes() == 1 ? samplesAlone : samplesCluster); k++) {
+                    ms.add(ready.measure(prefixes, logs, c.shipped()));
                     cpu.add(ready.lastCpuMs);
                 }
                 double med = StartToReady.median(ms);
-                r.add(bare ? "ready_1_bare" : "ready_" + nodes, Target.BEACON, med);
-                r.add(bare ? "ready_cpu_1_bare" : "ready_cpu_" + nodes, Target.BEACON, StartToReady.median(cpu));
-                say(tag + " start to ready     " + (bare ? "alone, bare     " : nodes == 1 ? "alone, shipped  " : nodes + " nodes, shipped ")
-                        + (!bare && !ready.hasArchive() ? "(no class-data archive) " : "")
+                r.add(c.figure(), Target.BEACON, med);
+                r.add(c.cpuFigure(), Target.BEACON, StartToReady.median(cpu));
+                say(tag + " start to ready     " + c.label() + (c.shipped() && !ready.hasArchive() ? "(no class-data archive) " : "")
                         + fmt("median %.0f ms of %d (", med, ms.size()) + String.join(", ", ms.stream().map(x -> x.isNaN()
                         ? "not ready in " + StartToReady.MAX.toSeconds() + " s" : fmt("%.0f", x)).toList()) + ")"
                         + fmt(", CPU by ready %.0f ms", StartToReady.median(cpu)));

@@ -69,7 +69,10 @@ public final class HttpExchange {
             if (stream.deadlinePassed()) throw stream.deadlineExceeded("waiting for the HTTP answer; the request was sent, not retried", e);
             // In TLS 1.3 the server judges the client certificate after the client's handshake is done, so a
             // bridge's refusal arrives as an alert on the first read, or as a broken pipe if it closed first.
-            java.util.Optional<String> expired = dev.beacon.tls.TlsErrors.expired(e, "the bridge (inner TLS)");
+            // Its certificate_expired alert can also lose the race to the reset our write caused (a broken pipe), so
+            // an expired inner certificate of ours is named either way, as the outer handshake does (WrapperClient).
+            java.util.Optional<String> expired = dev.beacon.tls.TlsErrors.expired(e, "the bridge (inner TLS)")
+                    .or(() -> dev.beacon.tls.TlsErrors.ownExpired(stream.innerMaterial(), "the bridge (inner TLS)"));
             if (expired.isPresent()) throw new IOException("the bridge ended the inner TLS session: " + expired.get(), e);
             throw new IOException("the bridge ended the inner TLS session: " + e.getMessage()
                     + " (a certificate_unknown/bad_certificate alert means the bridge refused this wrapper's inner"

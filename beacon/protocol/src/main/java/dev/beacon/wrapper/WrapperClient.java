@@ -256,7 +256,7 @@ public final class WrapperClient {
                 throw new IOException("inner TLS peer is " + peer + ", not bridge '" + bridgeId + "'");
             }
             outer.setSoTimeout(millis(options.readTimeout)); // rule 5, for the exchange on the stream
-            return new WrapperStream(outer, inner, reply.node(), reply.stream(), overall);
+            return new WrapperStream(outer, inner, options.inner, reply.node(), reply.stream(), overall);
         } catch (IOException | RuntimeException e) {
             outer.close();
             throw e;

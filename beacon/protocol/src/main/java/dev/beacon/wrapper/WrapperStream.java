@@ -12,10 +12,13 @@ public final class WrapperStream implements AutoCloseable {
     private final String node;
     private final String streamId;
     private final Deadline deadline;
+    /** The certificate and key this wrapper's inner session presented; null when not known. */
+    private final dev.beacon.tls.TlsMaterial innerMaterial;
 
-    WrapperStream(SSLSocket outer, SSLSocket inner, String node, String streamId, Deadline deadline) {
+    WrapperStream(SSLSocket outer, SSLSocket inner, dev.beacon.tls.TlsMaterial innerMaterial, String node, String streamId, Deadline deadline) {
         this.outer = outer;
         this.inner = inner;
+        this.innerMaterial = innerMaterial;
         this.node = node;
         this.streamId = streamId;
         this.deadline = deadline;
@@ -40,6 +43,11 @@ public final class WrapperStream implements AutoCloseable {
 
     public SSLSocket innerSocket() {
         return inner;
+    }
+
+    /** The material of this wrapper's inner certificate (to tell an expired one from other refusals), or null. */
+    dev.beacon.tls.TlsMaterial innerMaterial() {
+        return innerMaterial;
     }
 
     /** The call's overall deadline has passed: the stream was closed under whatever was reading or writing it. */

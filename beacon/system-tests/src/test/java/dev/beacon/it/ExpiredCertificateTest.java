@@ -128,8 +128,11 @@ class ExpiredCertificateTest {
                 }
             });
             System.out.println("expired: the wrapper sees (inner): " + e.getMessage());
-            assertTrue(e.getMessage().contains("TLS handshake: certificate expired: the bridge (inner TLS) refused our certificate as expired"),
-                    e.getMessage());
+            // the bridge's certificate_expired alert, or, when the reset our request's write caused beats that alert (a
+            // broken pipe: seen in a CI run), the wrapper's own check of its inner certificate's date
+            assertTrue(e.getMessage().contains("TLS handshake: certificate expired: the bridge (inner TLS) refused our certificate as expired")
+                    || e.getMessage().contains("TLS handshake: certificate expired: our certificate " + oldInner.cert()), e.getMessage());
+            assertTrue(e.getMessage().contains("the bridge (inner TLS)"), e.getMessage());
             Await.until("the bridge names the expired inner identity", Duration.ofSeconds(5),
                     () -> lines(bridgeLog).stream().anyMatch(l -> l.startsWith("stream refused") && l.contains(
                             "reason=\"certificate expired: peer=spiffe://" + TestPki.COMPANY_DOMAIN + "/tenant/acme/wrapper/old serial=")));
